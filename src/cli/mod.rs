@@ -1,0 +1,290 @@
+//! The command line: kubectl-style flags, subcommand dispatch, and the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tlscheck::engine::{self, Options};
+use tlscheck::load::{Input, InputError, input_for};
+use tlscheck::policy::{Config, Policy, builtin_policies, load_policy_dir, suppression};
+use tlscheck::report::{self, Format};
+use tlscheck::rules::Severity;
+
+/// Lint Kubernetes manifests against the hybrid TLS architecture: ACM certificates at AWS load
+/// balancers for north–south traffic, cert-manager for everything inside the cluster.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-tlscheck",
+    bin_name = "kubectl tlscheck",
+    version,
+    about,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lint manifest files, directories (recursively: .yaml, .yml, .json) and stdin (`-`).
+    Lint(LintArgs),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
+        output: ListFormat,
+    },
+    /// Explain one rule (by ID or name).
+    Explain {
+        /// Rule ID (`NS006`) or name (`alb-https-certificate-unresolvable`).
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// Files, directories or `-` for stdin (default: the current directory).
+    paths: Vec<String>,
+    /// A file, directory or `-` to lint, as with kubectl (repeatable).
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    filename: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
+    output: Format,
+    /// Lowest severity that makes the exit code 1 [default: error, or `failOn` in the config].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Configuration file (default: `.tlscheck.yaml` found by walking up from the first path).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long)]
+    no_config: bool,
+    /// Only these rules (IDs or prefixes, comma-separated); replaces the config's `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Vec<String>,
+    /// Skip these rules (IDs or prefixes, comma-separated); added to the config's `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// The input is the whole world: referenced objects missing from it are errors, not warnings.
+    #[arg(long)]
+    complete: bool,
+    /// Directory of user policies (repeatable; added to the config's `policies`).
+    #[arg(long = "policy", value_name = "DIR")]
+    policy: Vec<PathBuf>,
+    /// When to colour human output (honours NO_COLOR).
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Threads for reading files (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// Run the CLI; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let code = match cli.command {
+        Command::Lint(args) => lint(args, &mut out)?,
+        Command::Rules { output } => {
+            list_rules(output, &mut out)?;
+            0
+        }
+        Command::Explain { rule } => {
+            explain(&rule, &mut out)?;
+            0
+        }
+    };
+    out.flush()?;
+    Ok(code)
+}
+
+fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
+    let mut raw: Vec<String> = args.paths.iter().chain(&args.filename).cloned().collect();
+    if raw.is_empty() {
+        raw.push(".".into());
+    }
+    if raw.iter().filter(|p| *p == "-").count() > 1 {
+        bail!("`-` (stdin) can be given only once");
+    }
+    let inputs: Vec<Input> = raw.iter().map(|p| input_for(p)).collect();
+
+    let mut config = if args.no_config {
+        Config::default()
+    } else {
+        let path = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let start = match &inputs[0] {
+                    Input::File(p) => p.clone(),
+                    Input::Stdin => PathBuf::from("."),
+                };
+                Config::discover(&start)
+            }
+        };
+        match path {
+            Some(p) => Config::load(&p).with_context(|| "invalid configuration".to_string())?,
+            None => Config::default(),
+        }
+    };
+    if !args.select.is_empty() {
+        config.select = args.select.clone();
+    }
+    config.ignore.extend(args.ignore.iter().cloned());
+    config.settings.complete |= args.complete;
+
+    let mut policy_dirs: Vec<PathBuf> = config
+        .policies
+        .iter()
+        .map(|d| {
+            config
+                .dir
+                .as_ref()
+                .map_or_else(|| d.clone(), |base| base.join(d))
+        })
+        .collect();
+    policy_dirs.extend(args.policy.iter().cloned());
+    let mut user_policies: Vec<Policy> = Vec::new();
+    let mut policy_errors: Vec<InputError> = Vec::new();
+    for dir in &policy_dirs {
+        let (ok, errs) = load_policy_dir(dir);
+        policy_errors.extend(errs.into_iter().map(|e| InputError {
+            file: e.file,
+            line: (e.pos.line > 0).then_some(e.pos.line),
+            column: (e.pos.line > 0).then_some(e.pos.col),
+            message: format!("invalid policy: {}", e.message),
+        }));
+        for p in ok {
+            if builtin_policies()
+                .iter()
+                .chain(&user_policies)
+                .any(|q| q.id == p.id)
+            {
+                policy_errors.push(InputError::file(
+                    dir.display().to_string(),
+                    format!(
+                        "policy ID {} is used twice; user policy IDs must be unique",
+                        p.id
+                    ),
+                ));
+            } else {
+                user_policies.push(p);
+            }
+        }
+    }
+
+    let fail_on = match args.fail_on {
+        Some(f) => f,
+        None => match config.fail_on.as_deref() {
+            None => FailOn::Error,
+            Some(s) => FailOn::from_str(s, true).map_err(|_| {
+                anyhow::anyhow!(
+                    "invalid configuration: failOn `{s}` (expected error, warning, info or never)"
+                )
+            })?,
+        },
+    };
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = Options {
+        config,
+        user_policies,
+        today: suppression::today(),
+        threads,
+    };
+    let mut result = engine::lint(&inputs, &opts);
+    result.input_errors.extend(policy_errors);
+    result.input_errors.sort();
+
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    report::emit(args.output, &result, out, color)?;
+
+    if !result.input_errors.is_empty() {
+        return Ok(2);
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    let failed = threshold.is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
+    Ok(i32::from(failed))
+}
+
+fn list_rules(format: ListFormat, out: &mut dyn Write) -> Result<()> {
+    let policies = builtin_policies();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = policies
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.id, "name": p.name, "severity": p.severity, "category": p.category,
+                        "priority": p.priority, "summary": p.summary, "remediation": p.remediation,
+                        "references": p.references,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)?;
+        }
+        ListFormat::Human => {
+            let width = policies.iter().map(|p| p.name.len()).max().unwrap_or(0);
+            for p in policies {
+                writeln!(
+                    out,
+                    "{:<7} {:<width$}  {:<7}  {}",
+                    p.id,
+                    p.name,
+                    p.severity.as_str(),
+                    p.category
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn explain(rule: &str, out: &mut dyn Write) -> Result<()> {
+    let Some(p) = builtin_policies()
+        .iter()
+        .find(|p| p.id.eq_ignore_ascii_case(rule) || p.name == rule)
+    else {
+        bail!("unknown rule `{rule}`; `kubectl tlscheck rules` lists them");
+    };
+    write!(out, "{}", tlscheck::policy::meta::explain_text(p))?;
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! The engine: load inputs, build the inventory, run the enabled rules and user policies, then apply
+//! configuration (re-grading) and suppressions, producing located diagnostics sorted for output.
+
+use std::collections::HashSet;
+
+use crate::load::{self, Input, InputError, Limits};
+use crate::model::{Inventory, ObjRef, Object, objects_from_document};
+use crate::policy::suppression::{self, State};
+use crate::policy::{Config, Policy, builtin_policies};
+use crate::rules::{self, Finding, Severity};
+
+/// A finding, located and ready to report.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Diagnostic {
+    /// Rule ID.
+    pub rule: String,
+    /// Rule name.
+    pub name: String,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+    /// The object.
+    pub object: ObjRef,
+    /// Where.
+    pub location: Location,
+    /// Related objects.
+    pub related: Vec<ObjRef>,
+}
+
+/// Where a diagnostic points.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    /// File as given on the command line.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// JSON pointer inside the document.
+    pub pointer: String,
+}
+
+/// An input file, for reporters that show source lines.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// The name as reported.
+    pub name: String,
+    /// The text of stdin (files are re-read on demand).
+    pub stdin_text: Option<String>,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Default)]
+pub struct LintResult {
+    /// Files read.
+    pub sources: Vec<SourceInfo>,
+    /// Kubernetes objects found (all kinds, including those no rule reads).
+    pub objects: usize,
+    /// Diagnostics, sorted by file, line, column, rule.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings silenced by suppression annotations.
+    pub suppressed: usize,
+    /// Inputs that could not be read, sorted.
+    pub input_errors: Vec<InputError>,
+    /// Metadata of the rules that ran (built-in and user), for SARIF.
+    pub rules: Vec<Policy>,
+}
+
+/// What to run.
+pub struct Options {
+    /// Configuration (select/ignore, re-grading, settings, declared objects, limits).
+    pub config: Config,
+    /// User policies (already validated).
+    pub user_policies: Vec<Policy>,
+    /// Today's date (`YYYY-MM-DD`) for suppression expiry.
+    pub today: String,
+    /// Worker threads for reading files.
+    pub threads: usize,
+}
+
+fn rule_policy<'a>(id: &str, user: &'a [Policy]) -> Option<&'a Policy> {
+    builtin_policies()
+        .iter()
+        .find(|p| p.id == id)
+        .or_else(|| user.iter().find(|p| p.id == id))
+}
+
+/// Lint `inputs`.
+pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
+    let config = &opts.config;
+    let mut result = LintResult::default();
+    let excluded = match config.exclude_matcher() {
+        Ok(m) => m,
+        Err(e) => {
+            result
+                .input_errors
+                .push(InputError::file(e.file, e.message));
+            return result;
+        }
+    };
+    let (files, walk_errors) = load::walk(inputs, &excluded);
+    result.input_errors.extend(walk_errors);
+
+    let enabled: Vec<&rules::BuiltinRule> = rules::builtin()
+        .iter()
+        .filter(|r| config.enabled(r.id))
+        .collect();
+    let user: Vec<&Policy> = opts
+        .user_policies
+        .iter()
+        .filter(|p| config.enabled(&p.id))
+        .collect();
+    let needed: HashSet<(&str, &str)> = enabled
+        .iter()
+        .flat_map(|r| r.kinds.iter().copied())
+        .collect();
+    let keep = |o: &Object| {
+        needed.contains(&(o.group.as_str(), o.id.kind.as_str()))
+            || o.annotations()
+                .iter()
+                .any(|e| e.key.starts_with(suppression::PREFIX))
+            || user
+                .iter()
+                .any(|p| p.check.as_ref().is_some_and(|t| t.applies_to(o)))
+    };
+
+    let limits: Limits = config.limits.into();
+    let loaded = load::parallel_map(&files, opts.threads, |input| {
+        let (file, mut errors) = load::load_input(input, limits);
+        let mut kept = Vec::new();
+        let mut count = 0;
+        let mut info = None;
+        if let Some(file) = file {
+            let mut objs = Vec::new();
+            for doc in file.documents {
+                objects_from_document(usize::MAX, &file.name, doc, &mut objs, &mut errors);
+            }
+            count = objs.len();
+            kept = objs.into_iter().filter(|o| keep(o)).collect();
+            info = Some(SourceInfo {
+                name: file.name,
+                stdin_text: file.stdin_text,
+            });
+        }
+        (info, kept, count, errors)
+    });
+    let mut objects = Vec::new();
+    for (info, kept, count, errors) in loaded {
+        result.input_errors.extend(errors);
+        result.objects += count;
+        if let Some(info) = info {
+            let index = result.sources.len();
+            result.sources.push(info);
+            objects.extend(kept.into_iter().map(|mut o| {
+                o.file = index;
+                o
+            }));
+        }
+    }
+    let inv = Inventory::build(objects, config.settings.clone(), config.objects.clone());
+
+    let mut findings: Vec<Finding> = Vec::new();
+    for rule in &enabled {
+        (rule.check)(&inv, &mut findings);
+    }
+    for p in &user {
+        let Some(t) = &p.check else { continue };
+        for (id, obj) in inv
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| t.applies_to(o))
+        {
+            for v in t.evaluate(obj) {
+                let message = match &p.message {
+                    Some(m) => v
+                        .vars
+                        .iter()
+                        .fold(m.clone(), |m, (k, val)| m.replace(&format!("{{{k}}}"), val)),
+                    None => v.message,
+                };
+                findings.push(Finding::new(&p.id, p.severity, id, v.pointer, message));
+            }
+        }
+    }
+    apply_suppressions(&inv, opts, &mut findings, &mut result.suppressed);
+
+    result.diagnostics = findings
+        .into_iter()
+        .map(|f| {
+            let obj = inv.get(f.object);
+            let pos = obj.root.locate(&f.pointer);
+            let policy = rule_policy(&f.rule, &opts.user_policies);
+            Diagnostic {
+                name: policy.map_or_else(String::new, |p| p.name.clone()),
+                severity: config.severity.get(&f.rule).copied().unwrap_or(f.severity),
+                help: f
+                    .help
+                    .or_else(|| policy.map(|p| p.remediation.clone()))
+                    .unwrap_or_default(),
+                rule: f.rule,
+                message: f.message,
+                object: obj.id.clone(),
+                location: Location {
+                    file: result.sources[obj.file].name.clone(),
+                    line: pos.line,
+                    column: pos.col,
+                    pointer: obj.pointer(&f.pointer),
+                },
+                related: f.related,
+            }
+        })
+        .collect();
+    result.diagnostics.sort_by(|a, b| {
+        (
+            &a.location.file,
+            a.location.line,
+            a.location.column,
+            &a.rule,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                &b.rule,
+                &b.message,
+            ))
+    });
+    result.diagnostics.dedup();
+    result.input_errors.sort();
+    let mut ran: Vec<Policy> = builtin_policies()
+        .iter()
+        .filter(|p| config.enabled(&p.id))
+        .cloned()
+        .chain(user.iter().map(|p| (*p).clone()))
+        .collect();
+    ran.sort_by(|a, b| a.id.cmp(&b.id));
+    result.rules = ran;
+    result
+}
+
+/// Drop suppressed findings and report suppressions that are invalid or expired (SUP001/SUP002).
+fn apply_suppressions(
+    inv: &Inventory,
+    opts: &Options,
+    findings: &mut Vec<Finding>,
+    suppressed: &mut usize,
+) {
+    let known = |id: &str| rule_policy(id, &opts.user_policies).is_some();
+    let mut extra = Vec::new();
+    let objects_with_findings: HashSet<usize> = findings.iter().map(|f| f.object).collect();
+    // Suppressions are reported on every object that carries them, with or without findings.
+    for (id, obj) in inv.objects.iter().enumerate() {
+        for s in suppression::suppressions(obj, &opts.today) {
+            let ptr = crate::load::node::pointer(["metadata", "annotations", &s.key]);
+            match (&s.state, known(&s.rule)) {
+                (_, false) => extra.push(Finding::new(
+                    "SUP001",
+                    Severity::Warning,
+                    id,
+                    ptr,
+                    format!("`{}` names no known rule; it suppresses nothing", s.key),
+                )),
+                (State::Invalid(why), true) => extra.push(Finding::new(
+                    "SUP001",
+                    Severity::Warning,
+                    id,
+                    ptr,
+                    format!("suppression of {} is not in force: {why}", s.rule),
+                )),
+                (State::Expired(date), true) => extra.push(Finding::new(
+                    "SUP002",
+                    Severity::Warning,
+                    id,
+                    ptr,
+                    format!(
+                        "suppression of {} expired on {date}; its findings are reported again",
+                        s.rule
+                    ),
+                )),
+                (State::Active(_), true) if objects_with_findings.contains(&id) => {
+                    let before = findings.len();
+                    findings.retain(|f| !(f.object == id && f.rule == s.rule));
+                    *suppressed += before - findings.len();
+                }
+                (State::Active(_), true) => {}
+            }
+        }
+    }
+    findings.extend(extra.into_iter().filter(|f| opts.config.enabled(&f.rule)));
+}

@@ -1,0 +1,227 @@
+//! The inventory: every object read, indexed once so cross-object rules never rescan the input.
+
+use std::collections::HashMap;
+
+use super::object::{ObjId, ObjRef, Object};
+use super::ownership::{self, IngressGroup, IngressOwner, ServiceOwner};
+use super::settings::Settings;
+use crate::load::Node;
+
+/// An object declared to exist outside the input (config `objects:`), e.g. a ClusterIssuer that the
+/// platform team manages.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Declared {
+    /// `kind`.
+    pub kind: String,
+    /// API group (empty or omitted for the core group).
+    #[serde(default)]
+    pub group: String,
+    /// Namespace (omit for cluster-scoped kinds).
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+}
+
+/// Kinds that carry a pod template, and where the pod spec is.
+const WORKLOADS: [(&str, &str, &[&str]); 7] = [
+    ("apps", "Deployment", &["spec", "template"]),
+    ("apps", "StatefulSet", &["spec", "template"]),
+    ("apps", "DaemonSet", &["spec", "template"]),
+    ("apps", "ReplicaSet", &["spec", "template"]),
+    ("batch", "Job", &["spec", "template"]),
+    (
+        "batch",
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template"],
+    ),
+    ("", "Pod", &[]),
+];
+
+/// A pod template found in a workload: the object and the path to the template (`metadata` + `spec`).
+#[derive(Clone, Debug)]
+pub struct PodTemplate {
+    /// The workload.
+    pub object: ObjId,
+    /// Path from the object root to the pod template (empty for a bare Pod).
+    pub path: &'static [&'static str],
+}
+
+/// All objects plus the indexes and resolutions that rules share.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// The objects, in input order.
+    pub objects: Vec<Object>,
+    /// Settings in force.
+    pub settings: Settings,
+    by_kind: HashMap<(String, String), Vec<ObjId>>,
+    by_name: HashMap<(String, String, Option<String>, String), ObjId>,
+    declared: Vec<Declared>,
+    pod_templates: HashMap<Option<String>, Vec<PodTemplate>>,
+    ingress_owner: HashMap<ObjId, IngressOwner>,
+    service_owner: HashMap<ObjId, ServiceOwner>,
+    /// IngressGroups (explicit `group.name` or implicit single-Ingress groups) of ALB Ingresses.
+    pub ingress_groups: Vec<IngressGroup>,
+    group_of: HashMap<ObjId, usize>,
+}
+
+static EMPTY: Vec<ObjId> = Vec::new();
+
+impl Inventory {
+    /// Index `objects` and resolve ownership and groups. O(objects).
+    pub fn build(objects: Vec<Object>, settings: Settings, declared: Vec<Declared>) -> Self {
+        let mut inv = Inventory {
+            objects,
+            settings,
+            declared,
+            ..Default::default()
+        };
+        for (i, o) in inv.objects.iter().enumerate() {
+            inv.by_kind
+                .entry((o.group.clone(), o.id.kind.clone()))
+                .or_default()
+                .push(i);
+            inv.by_name
+                .entry((
+                    o.group.clone(),
+                    o.id.kind.clone(),
+                    o.id.namespace.clone(),
+                    o.id.name.clone(),
+                ))
+                .or_insert(i);
+            if let Some((_, _, path)) = WORKLOADS.iter().find(|(g, k, _)| o.is(g, k)) {
+                inv.pod_templates
+                    .entry(o.id.namespace.clone())
+                    .or_default()
+                    .push(PodTemplate { object: i, path });
+            }
+        }
+        let ingresses = [
+            inv.of_kind("networking.k8s.io", "Ingress"),
+            inv.of_kind("extensions", "Ingress"),
+        ];
+        let owners: Vec<_> = ingresses
+            .iter()
+            .flat_map(|ids| ids.iter())
+            .map(|&i| (i, ownership::ingress_owner(&inv, i)))
+            .collect();
+        inv.ingress_owner.extend(owners);
+        let owners: Vec<_> = inv
+            .of_kind("", "Service")
+            .iter()
+            .map(|&i| (i, ownership::service_owner(&inv.settings, &inv.objects[i])))
+            .collect();
+        inv.service_owner.extend(owners);
+        inv.ingress_groups = ownership::ingress_groups(&inv);
+        for (g, group) in inv.ingress_groups.iter().enumerate() {
+            for &m in &group.members {
+                inv.group_of.insert(m, g);
+            }
+        }
+        inv
+    }
+
+    /// Objects of `group`/`kind`, in input order.
+    pub fn of_kind(&self, group: &str, kind: &str) -> &[ObjId] {
+        self.by_kind
+            .get(&(group.to_string(), kind.to_string()))
+            .unwrap_or(&EMPTY)
+    }
+
+    /// Look an object up by identity.
+    pub fn find(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<ObjId> {
+        self.by_name
+            .get(&(
+                group.to_string(),
+                kind.to_string(),
+                namespace.map(str::to_string),
+                name.to_string(),
+            ))
+            .copied()
+    }
+
+    /// Whether an object exists in the input or is declared to exist outside it.
+    pub fn exists(&self, group: &str, kind: &str, namespace: Option<&str>, name: &str) -> bool {
+        self.find(group, kind, namespace, name).is_some()
+            || self.declared.iter().any(|d| {
+                d.group == group
+                    && d.kind == kind
+                    && d.name == name
+                    && d.namespace.as_deref() == namespace
+            })
+    }
+
+    /// The object with index `id`.
+    pub fn get(&self, id: ObjId) -> &Object {
+        &self.objects[id]
+    }
+
+    /// Reference of an object, for `related`.
+    pub fn obj_ref(&self, id: ObjId) -> ObjRef {
+        self.objects[id].id.clone()
+    }
+
+    /// Who reconciles an Ingress (§1.1).
+    pub fn ingress_owner(&self, id: ObjId) -> &IngressOwner {
+        self.ingress_owner
+            .get(&id)
+            .unwrap_or(&IngressOwner::Unknown)
+    }
+
+    /// Who creates the load balancer of a Service (§1.1).
+    pub fn service_owner(&self, id: ObjId) -> &ServiceOwner {
+        self.service_owner
+            .get(&id)
+            .unwrap_or(&ServiceOwner::NotLoadBalancer)
+    }
+
+    /// All Ingresses (both API groups) with their owner.
+    pub fn ingresses(&self) -> impl Iterator<Item = (ObjId, &IngressOwner)> {
+        let mut ids: Vec<_> = self.ingress_owner.iter().map(|(&i, o)| (i, o)).collect();
+        ids.sort_by_key(|(i, _)| *i);
+        ids.into_iter()
+    }
+
+    /// The IngressGroup an ALB Ingress belongs to.
+    pub fn group_of(&self, id: ObjId) -> Option<&IngressGroup> {
+        self.group_of.get(&id).map(|&g| &self.ingress_groups[g])
+    }
+
+    /// Pod templates in a namespace whose labels match `selector` (a `matchLabels`-style map; a
+    /// Service selector). An empty selector selects nothing, as for Services.
+    pub fn pods_selected(
+        &self,
+        namespace: Option<&str>,
+        selector: &Node,
+    ) -> Vec<(&PodTemplate, &Node)> {
+        let wanted: Vec<(&str, &str)> = selector
+            .entries()
+            .iter()
+            .filter_map(|e| Some((e.key.as_str(), e.value.scalar_text()?)))
+            .collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
+        let Some(templates) = self.pod_templates.get(&namespace.map(str::to_string)) else {
+            return Vec::new();
+        };
+        templates
+            .iter()
+            .filter_map(|t| {
+                let tpl = self.objects[t.object].root.path(t.path)?;
+                let labels = tpl.path(&["metadata", "labels"])?;
+                wanted
+                    .iter()
+                    .all(|(k, v)| labels.get(k).and_then(Node::scalar_text) == Some(v))
+                    .then_some((t, tpl))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,11 @@
+//! The model: objects, the inventory and its indexes, and resolution of references between objects.
+
+pub mod inventory;
+pub mod object;
+pub mod ownership;
+pub mod settings;
+
+pub use inventory::{Declared, Inventory, PodTemplate};
+pub use object::{ObjId, ObjRef, Object, group_of, objects_from_document};
+pub use ownership::{IngressGroup, IngressOwner, ServiceOwner};
+pub use settings::Settings;

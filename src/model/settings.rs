@@ -1,0 +1,44 @@
+//! Facts about the environment that manifests cannot tell: what the rules assume (configurable in
+//! `.tlscheck.yaml`, with defaults that match upstream controller defaults).
+
+use serde::Deserialize;
+
+/// Settings the model and the rules read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Settings {
+    /// IngressClass names treated as ALB when the IngressClass object is not in the input, and the
+    /// values of the legacy `kubernetes.io/ingress.class` annotation that LBC reconciles (its
+    /// `--ingress-class` flag; `alb` by default).
+    pub alb_class_names: Vec<String>,
+    /// `loadBalancerClass` values that LBC reconciles (its `--load-balancer-class` flag).
+    pub lbc_load_balancer_classes: Vec<String>,
+    /// Minimum TLS version a load balancer policy must enforce (NS004), `"1.0"` … `"1.3"`.
+    pub min_tls: String,
+    /// Security policy assumed when none is configured (LBC `--default-ssl-policy`; AWS default).
+    pub assume_default_ssl_policy: String,
+    /// Region the cluster runs in, when known (NS002 compares certificate regions to it).
+    pub cluster_region: Option<String>,
+    /// Escalate findings on internet-facing load balancers where the catalogue says so (NS004 → error).
+    pub strict: bool,
+    /// The input is the whole world: a referenced object that is not in it is an error, not a warning.
+    pub complete: bool,
+    /// Also scan container env values and ConfigMap data for URLs that hair-pin through an AWS load
+    /// balancer (EW001 condition 4, info).
+    pub scan_env_urls: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            alb_class_names: vec!["alb".into()],
+            lbc_load_balancer_classes: vec!["service.k8s.aws/nlb".into()],
+            min_tls: "1.2".into(),
+            assume_default_ssl_policy: "ELBSecurityPolicy-2016-08".into(),
+            cluster_region: None,
+            strict: false,
+            complete: false,
+            scan_env_urls: false,
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! `-o human`: rustc/ruff-style diagnostics with the offending source line, then a summary line.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use crate::engine::LintResult;
+use crate::rules::Severity;
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, text: &str, style: Style) -> String {
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> Style {
+        match s {
+            Severity::Error => Style::new().red().bold(),
+            Severity::Warning => Style::new().yellow().bold(),
+            Severity::Info => Style::new().cyan().bold(),
+        }
+    }
+}
+
+/// Lines of the inputs, read once per file when a diagnostic needs them.
+struct Lines<'a> {
+    result: &'a LintResult,
+    cache: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Lines<'_> {
+    fn line(&mut self, file: &str, line: u32) -> Option<String> {
+        let result = self.result;
+        let lines = self.cache.entry(file.to_string()).or_insert_with(|| {
+            let source = result.sources.iter().find(|s| s.name == file)?;
+            let text = match &source.stdin_text {
+                Some(t) => t.clone(),
+                None => std::fs::read_to_string(file).ok()?,
+            };
+            Some(text.lines().map(str::to_string).collect())
+        });
+        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+    }
+}
+
+/// Write the report.
+pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let p = Painter { color };
+    let blue = Style::new().blue().bold();
+    let bold = Style::new().bold();
+    for e in &result.input_errors {
+        let at = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", e.file),
+            _ => e.file.clone(),
+        };
+        writeln!(
+            out,
+            "{}: {}: {}",
+            p.paint("input error", Style::new().red().bold()),
+            p.paint(&at, bold),
+            e.message
+        )?;
+    }
+    if !result.input_errors.is_empty() && !result.diagnostics.is_empty() {
+        writeln!(out)?;
+    }
+    let mut lines = Lines {
+        result,
+        cache: HashMap::new(),
+    };
+    for d in &result.diagnostics {
+        let head = format!("{}[{}]", d.severity.as_str(), d.rule);
+        writeln!(
+            out,
+            "{}: {}",
+            p.paint(&head, p.severity(d.severity)),
+            p.paint(&d.message, bold)
+        )?;
+        let loc = format!(
+            "{}:{}:{}",
+            d.location.file, d.location.line, d.location.column
+        );
+        let num = d.location.line.to_string();
+        let pad = " ".repeat(num.len());
+        writeln!(out, "{pad}{} {loc}", p.paint("-->", blue))?;
+        if let Some(text) = lines.line(&d.location.file, d.location.line) {
+            let bar = p.paint("|", blue);
+            let text = text.replace('\t', " ");
+            let col = (d.location.column as usize).saturating_sub(1);
+            let rest: String = text.chars().skip(col).collect();
+            let width = rest
+                .split_whitespace()
+                .next()
+                .map_or(1, |w| w.chars().count().clamp(1, 60));
+            writeln!(out, "{pad} {bar}")?;
+            writeln!(out, "{} {bar} {text}", p.paint(&num, blue))?;
+            let marker = format!("{}{}", " ".repeat(col), "^".repeat(width));
+            writeln!(
+                out,
+                "{pad} {bar} {}",
+                p.paint(&marker, p.severity(d.severity))
+            )?;
+        }
+        writeln!(
+            out,
+            "{pad} {} object: {} ({})",
+            p.paint("=", blue),
+            d.object.display(),
+            d.name
+        )?;
+        if !d.related.is_empty() {
+            let related: Vec<String> = d.related.iter().map(|r| r.display()).collect();
+            writeln!(
+                out,
+                "{pad} {} related: {}",
+                p.paint("=", blue),
+                related.join(", ")
+            )?;
+        }
+        if !d.help.is_empty() {
+            writeln!(
+                out,
+                "{pad} {} {}: {}",
+                p.paint("=", blue),
+                p.paint("help", bold),
+                d.help
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let (error, warning, info) = super::counts(result);
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    let mut summary = format!(
+        "{}, {}, {} in {} ({})",
+        plural(error, "error"),
+        plural(warning, "warning"),
+        plural(info, "info"),
+        plural(result.sources.len(), "file"),
+        plural(result.objects, "object"),
+    );
+    if result.suppressed > 0 {
+        summary.push_str(&format!("; {} suppressed", result.suppressed));
+    }
+    if !result.input_errors.is_empty() {
+        summary.push_str(&format!(
+            "; {}",
+            plural(result.input_errors.len(), "input error")
+        ));
+    }
+    let style = if error > 0 || !result.input_errors.is_empty() {
+        Style::new().red().bold()
+    } else if warning > 0 {
+        Style::new().yellow().bold()
+    } else {
+        Style::new().green().bold()
+    };
+    writeln!(out, "{}", p.paint(&summary, style))
+}

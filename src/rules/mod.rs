@@ -1,0 +1,151 @@
+//! Built-in rules. Each rule lives in its own file with a `check` function over the [`Inventory`]; its
+//! metadata (name, default severity, summary, remediation, references) lives in `policies/<ID>.yaml`.
+//! Rules only produce [`Finding`]s: they never print and never decide what is reported.
+
+pub mod aws;
+pub mod ew;
+pub mod ns;
+
+use crate::model::{Inventory, ObjId, ObjRef};
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing is wrong.
+    Info,
+    /// Insecure, fragile or likely wrong.
+    Warning,
+    /// Will break or be rejected.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name, as in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+/// One problem a rule found on one object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Rule ID (`NS001`, or a user policy's ID).
+    pub rule: String,
+    /// Severity of this finding (a rule may grade its conditions differently).
+    pub severity: Severity,
+    /// What is wrong, specifically.
+    pub message: String,
+    /// How to fix this case, when it differs from the rule's general remediation.
+    pub help: Option<String>,
+    /// The object the finding is reported on (its file, and the object a suppression must be on).
+    pub object: ObjId,
+    /// JSON pointer of the offending key or value inside the object.
+    pub pointer: String,
+    /// Other objects involved (the IngressGroup member, the IngressClassParams, …).
+    pub related: Vec<ObjRef>,
+}
+
+impl Finding {
+    /// A finding of `rule` on `object` at `pointer`.
+    pub fn new(
+        rule: &str,
+        severity: Severity,
+        object: ObjId,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            rule: rule.to_string(),
+            severity,
+            message: message.into(),
+            help: None,
+            object,
+            pointer: pointer.into(),
+            related: Vec::new(),
+        }
+    }
+
+    /// Attach a specific remediation.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attach related objects.
+    pub fn related(mut self, related: impl IntoIterator<Item = ObjRef>) -> Self {
+        self.related.extend(related);
+        self
+    }
+}
+
+/// A rule's entry point.
+pub type CheckFn = fn(&Inventory, &mut Vec<Finding>);
+
+/// A built-in rule: its ID, the kinds it reads (`(group, kind)`; only these are kept in memory), and
+/// its check.
+pub struct BuiltinRule {
+    /// Rule ID, matching `policies/<ID>.yaml`.
+    pub id: &'static str,
+    /// Kinds the rule reads.
+    pub kinds: &'static [(&'static str, &'static str)],
+    /// The check.
+    pub check: CheckFn,
+}
+
+/// Every built-in rule, in ID order.
+pub fn builtin() -> &'static [BuiltinRule] {
+    &[
+        ns::ns001::RULE,
+        ns::ns002::RULE,
+        ns::ns003::RULE,
+        ns::ns004::RULE,
+        ns::ns005::RULE,
+        ns::ns006::RULE,
+        ns::ns007::RULE,
+        ns::ns008::RULE,
+        ns::ns009::RULE,
+        ew::ew001::RULE,
+    ]
+}
+
+/// Kinds of the north–south model that several rules read.
+pub const NS_KINDS: &[(&str, &str)] = &[
+    ("networking.k8s.io", "Ingress"),
+    ("extensions", "Ingress"),
+    ("networking.k8s.io", "IngressClass"),
+    ("elbv2.k8s.aws", "IngressClassParams"),
+    ("eks.amazonaws.com", "IngressClassParams"),
+    ("", "Service"),
+];
+
+/// Kinds that carry pod templates.
+pub const WORKLOAD_KINDS: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("", "Pod"),
+];

@@ -1,0 +1,13 @@
+//! NS006: not implemented yet.
+
+use crate::model::Inventory;
+use crate::rules::{BuiltinRule, Finding, NS_KINDS};
+
+/// Registration.
+pub const RULE: BuiltinRule = BuiltinRule {
+    id: "NS006",
+    kinds: NS_KINDS,
+    check,
+};
+
+fn check(_inv: &Inventory, _out: &mut Vec<Finding>) {}
