@@ -48,10 +48,20 @@ fn rule_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/rules");
     let mut failures = Vec::new();
     let mut count = 0;
+    // `RULES=NS002,NS003 cargo test --test rules` checks only those rules.
+    let only: Vec<String> = std::env::var("RULES")
+        .map(|v| v.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     for rule in tlscheck::rules::builtin() {
+        if !only.is_empty() && !only.iter().any(|o| o == rule.id) {
+            continue;
+        }
         let dir = root.join(rule.id);
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|_| panic!("{} has no fixtures in {}", rule.id, dir.display()))
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            failures.push(format!("{} has no fixtures in {}", rule.id, dir.display()));
+            continue;
+        };
+        let mut files: Vec<_> = entries
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
             .collect();
@@ -60,16 +70,14 @@ fn rule_fixtures() {
             .iter()
             .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert!(
-            stems.iter().any(|s| s.starts_with("fire")),
-            "{} needs a fire fixture",
-            rule.id
-        );
-        assert!(
-            stems.iter().any(|s| s.starts_with("nofire")),
-            "{} needs a nofire fixture",
-            rule.id
-        );
+        if !stems.iter().any(|s| s.starts_with("fire"))
+            || !stems.iter().any(|s| s.starts_with("nofire"))
+        {
+            failures.push(format!(
+                "{} needs at least one fire*.yaml and one nofire*.yaml fixture",
+                rule.id
+            ));
+        }
         for (file, stem) in files.iter().zip(&stems) {
             count += 1;
             let rel = format!(
