@@ -78,6 +78,11 @@ fn walk_dir(
         ));
     }
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        // Below `.` show `x.yaml`, not `./x.yaml`, as ruff and kubectl do.
+        Ok(rd) if dir == Path::new(".") => rd
+            .filter_map(Result::ok)
+            .map(|e| PathBuf::from(e.file_name()))
+            .collect(),
         Ok(rd) => rd.filter_map(Result::ok).map(|e| e.path()).collect(),
         Err(e) => {
             ancestors.remove(&canonical);

@@ -325,7 +325,12 @@ pub fn parse_stream(text: &str, limits: Limits) -> Stream {
                         line: m.line() as u32,
                         col: m.col() as u32 + 1,
                     },
-                    message: e.info().to_string(),
+                    message: match e.info() {
+                        "recursion limit exceeded" => {
+                            "nesting too deep: recursion limit exceeded".to_string()
+                        }
+                        info => info.to_string(),
+                    },
                 });
                 break;
             }
