@@ -115,7 +115,13 @@ impl Config {
             for name in FILE_NAMES {
                 let candidate = d.join(name);
                 if candidate.is_file() {
-                    return Some(candidate);
+                    // Report paths relative to the working directory, as the user typed them.
+                    let cwd = std::env::current_dir().ok();
+                    let rel = cwd
+                        .as_ref()
+                        .and_then(|c| candidate.strip_prefix(c).ok())
+                        .map(Path::to_path_buf);
+                    return Some(rel.unwrap_or(candidate));
                 }
             }
             dir = d.parent();

@@ -221,6 +221,53 @@ pub fn explain_text(p: &Policy) -> String {
     s
 }
 
+/// `docs/rules.md`: the rule index and one section per rule, generated from the policy files (a test
+/// fails when the committed file is stale; `UPDATE_DOCS=1 cargo test --test docs` regenerates it).
+pub fn rules_markdown() -> String {
+    let mut s = String::from(
+        "# Rules\n\n<!-- Generated from policies/*.yaml by `UPDATE_DOCS=1 cargo test --test docs`; do not edit. -->\n\n",
+    );
+    s.push_str("| ID | Name | Severity | Category | Summary |\n|---|---|---|---|---|\n");
+    for p in builtin_policies() {
+        s.push_str(&format!(
+            "| [{id}](#{anchor}) | `{}` | {} | {} | {} |\n",
+            p.name,
+            p.severity.as_str(),
+            p.category,
+            p.summary.replace('|', "\\|"),
+            id = p.id,
+            anchor = format!("{}-{}", p.id, p.name).to_lowercase(),
+        ));
+    }
+    for p in builtin_policies() {
+        s.push_str(&format!("\n## {} {}\n\n", p.id, p.name));
+        s.push_str(&format!(
+            "**Severity:** {} · **Category:** {}",
+            p.severity.as_str(),
+            p.category
+        ));
+        if let Some(pri) = &p.priority {
+            s.push_str(&format!(" · **Priority:** {pri}"));
+        }
+        s.push_str(&format!("\n\n{}\n", p.summary));
+        if !p.rationale.is_empty() {
+            s.push_str(&format!("\n**Why.** {}\n", p.rationale));
+        }
+        s.push_str(&format!("\n**Fix.** {}\n", p.remediation));
+        s.push_str(&format!(
+            "\n**Suppress** on one object: `ignore.tlscheck.io/{}: \"<reason>\"` · disable: `--ignore {}`\n",
+            p.id, p.id
+        ));
+        if !p.references.is_empty() {
+            s.push_str("\n**References:**\n\n");
+            for r in &p.references {
+                s.push_str(&format!("- <{r}>\n"));
+            }
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,127 @@
+//! The real-world corpus (`../shared/corpus/`, see its INVENTORY.md): every plain YAML file loads
+//! without an input error, and the north–south / EW001 expectations of the inventory hold.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use tlscheck::rules::Severity;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+fn plain_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .expect("../shared/corpus is laid beside the repository")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_plain_file_loads() {
+    let files = plain_files();
+    assert!(
+        files.len() >= 70,
+        "expected the 72 plain files, found {}",
+        files.len()
+    );
+    for f in &files {
+        let r = common::lint_with(&[f.to_str().unwrap()], Default::default());
+        assert!(
+            r.input_errors.is_empty(),
+            "{}: {:?}",
+            f.display(),
+            r.input_errors
+        );
+    }
+    // Helm templates are not YAML until rendered: they are input errors, never panics.
+    let r = common::lint_with(
+        &[corpus().join("helm-templates").to_str().unwrap()],
+        Default::default(),
+    );
+    assert!(!r.input_errors.is_empty());
+}
+
+/// Warnings and errors of `rules` on one corpus file: (rule, severity, line).
+fn serious(file: &str, rules: &[&str]) -> Vec<(String, String, u32)> {
+    let path = corpus().join(file);
+    let r = common::lint_selected(&[path.to_str().unwrap()], rules);
+    assert!(r.input_errors.is_empty(), "{file}: {:?}", r.input_errors);
+    r.diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+        .map(|d| {
+            (
+                d.rule.clone(),
+                d.severity.as_str().to_string(),
+                d.location.line,
+            )
+        })
+        .collect()
+}
+
+fn rules_of(found: &[(String, String, u32)]) -> Vec<&str> {
+    let mut v: Vec<&str> = found.iter().map(|(r, _, _)| r.as_str()).collect();
+    v.dedup();
+    v
+}
+
+const NS_EW: &[&str] = &["NS", "EW001"];
+
+#[test]
+fn placeholder_and_malformed_arns_are_flagged() {
+    // ingress-nginx NLB-TLS-termination deploy: ssl-cert placeholder ARN (account XXXXXXXX).
+    let f = serious(
+        "alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml",
+        &["NS001"],
+    );
+    assert_eq!(rules_of(&f), vec!["NS001"], "{f:?}");
+    // LBC cognito template: `arn:aws:acm:<region>:<account-id>:certificate/<certificate-id>`.
+    assert_eq!(
+        rules_of(&serious("alb-lbc-example-cognito-ingress.yaml", &["NS001"])),
+        vec!["NS001"]
+    );
+    // IngressClassParams docs: certificateArn with a 9-digit account.
+    let f = serious("alb-lbc-docs-ingressclassparams-tls.yaml", &["NS001"]);
+    assert!(
+        f.len() >= 2 && f.iter().all(|(r, s, _)| r == "NS001" && s == "error"),
+        "{f:?}"
+    );
+    // Kubeflow patches: `$(certArn)` kustomize variable.
+    assert_eq!(
+        rules_of(&serious(
+            "alb-kubeflow-aws-istio-ingress-https-patch.yaml",
+            &["NS001"]
+        )),
+        vec!["NS001"]
+    );
+}
+
+#[test]
+fn no_north_south_false_positives() {
+    // INVENTORY: nothing north–south to flag (nginx Ingresses with cert-manager, Argo CD, cert-manager's
+    // own install, the kubebuilder installs, the retail app, Istio's rendered control plane, Knative).
+    for file in [
+        "certmanager-docs-ingress-tls-final.yaml",
+        "certmanager-docs-ingress-tls-staging.yaml",
+        "large-argocd-install.yaml",
+        "large-certmanager-v1.19.4-release-install.yaml",
+        "large-eksworkshop-retail-app-rendered.yaml",
+        "large-kube-prometheus-manifests-concatenated.yaml",
+        "webhook-kubebuilder-multiversion-install.yaml",
+        "alb-lbc-install-v2_2_4_full.yaml",
+        "mesh-istio-rendered-install-kubeflow.yaml",
+        "mesh-knative-net-istio.yaml",
+        "mesh-linkerd-install-default-golden.yaml",
+    ] {
+        let f = serious(file, NS_EW);
+        assert!(
+            f.is_empty(),
+            "{file} must not get north–south findings: {f:?}"
+        );
+    }
+}
