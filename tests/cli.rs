@@ -449,10 +449,25 @@ fn suppressions() {
     )
     .unwrap();
     std::fs::write(dir.join("noreason.yaml"), with("")).unwrap();
-    let o = run(&dir, &["lint", "ok.yaml", "-o", "json"], None);
+    let o = run(
+        &dir,
+        &["lint", "ok.yaml", "--select", "NS001,SUP", "-o", "json"],
+        None,
+    );
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(json(&o)["summary"]["suppressed"], 1);
-    let v = json(&run(&dir, &["lint", "expired.yaml", "-o", "json"], None));
+    let v = json(&run(
+        &dir,
+        &[
+            "lint",
+            "expired.yaml",
+            "--select",
+            "NS001,SUP",
+            "-o",
+            "json",
+        ],
+        None,
+    ));
     let rules: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -460,7 +475,18 @@ fn suppressions() {
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
     assert_eq!(rules, vec!["SUP002", "NS001"]);
-    let v = json(&run(&dir, &["lint", "noreason.yaml", "-o", "json"], None));
+    let v = json(&run(
+        &dir,
+        &[
+            "lint",
+            "noreason.yaml",
+            "--select",
+            "NS001,SUP",
+            "-o",
+            "json",
+        ],
+        None,
+    ));
     let rules: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()

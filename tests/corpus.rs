@@ -125,3 +125,51 @@ fn no_north_south_false_positives() {
         );
     }
 }
+
+#[test]
+fn internet_facing_http_only_albs_are_flagged() {
+    // INVENTORY: public ALBs without HTTPS (eksworkshop UI, 2048 game, echoserver).
+    for file in [
+        "alb-eksworkshop-ui-ingress-http.yaml",
+        "alb-lbc-example-2048_full.yaml",
+        "alb-lbc-example-echoserver-ingress.yaml",
+    ] {
+        let f = serious(file, &["NS008"]);
+        assert_eq!(rules_of(&f), vec!["NS008"], "{file}: {f:?}");
+    }
+    // The cognito template redirects HTTP with the `actions.ssl-redirect` action: correct design.
+    assert!(serious("alb-lbc-example-cognito-ingress.yaml", &["NS008"]).is_empty());
+    // Kubeflow base: scheme is an unrendered `$(loadBalancerScheme)`: not assumed internet-facing.
+    assert!(serious("alb-kubeflow-aws-istio-ingress-base.yaml", &["NS008"]).is_empty());
+    // Istio ingress gateway LoadBalancer without AWS annotations: owner and scheme unknown.
+    assert!(serious("mesh-istio-rendered-install-kubeflow.yaml", &["NS008"]).is_empty());
+}
+
+#[test]
+fn default_ssl_policy_is_reported_where_tls_terminates_at_the_lb() {
+    // ingress-nginx NLB TLS termination: TLS listener on 443 without a negotiation policy.
+    let f = serious(
+        "alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml",
+        &["NS004"],
+    );
+    assert_eq!(rules_of(&f), vec!["NS004"], "{f:?}");
+    // HTTP-only ALBs have no TLS listener, hence no policy finding.
+    assert!(serious("alb-lbc-example-echoserver-ingress.yaml", &["NS004"]).is_empty());
+}
+
+#[test]
+fn whole_corpus_north_south_totals() {
+    // A regression guard on the whole corpus: the NS/EW001 findings (warning and above) per rule.
+    let r = common::lint_selected(&[corpus().to_str().unwrap()], NS_EW);
+    let mut counts = std::collections::BTreeMap::new();
+    for d in r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Warning)
+    {
+        *counts.entry(d.rule.as_str()).or_insert(0) += 1;
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", omit_expression => true}, {
+        insta::assert_snapshot!("corpus-ns-ew-totals", format!("{counts:#?}"));
+    });
+}
