@@ -122,6 +122,19 @@ impl Inventory {
         inv
     }
 
+    /// Build an inventory from one YAML stream, panicking on input errors (for unit tests of rules).
+    #[cfg(test)]
+    pub fn from_yaml(yaml: &str, settings: Settings) -> Self {
+        let stream = crate::load::parse_stream(yaml, crate::load::Limits::default());
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        let (mut objects, mut errors) = (Vec::new(), Vec::new());
+        for doc in stream.documents {
+            super::objects_from_document(0, "test.yaml", doc, &mut objects, &mut errors);
+        }
+        assert!(errors.is_empty(), "{errors:?}");
+        Inventory::build(objects, settings, Vec::new())
+    }
+
     /// Objects of `group`/`kind`, in input order.
     pub fn of_kind(&self, group: &str, kind: &str) -> &[ObjId] {
         self.by_kind

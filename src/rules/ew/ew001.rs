@@ -350,17 +350,11 @@ mod tests {
     }
 
     fn inventory(yaml: &str, scan: bool) -> Inventory {
-        let stream = crate::load::parse_stream(yaml, crate::load::Limits::default());
-        assert!(stream.errors.is_empty());
-        let (mut objects, mut errors) = (Vec::new(), Vec::new());
-        for doc in stream.documents {
-            crate::model::objects_from_document(0, "t.yaml", doc, &mut objects, &mut errors);
-        }
         let settings = crate::model::Settings {
             scan_env_urls: scan,
             ..Default::default()
         };
-        Inventory::build(objects, settings, Vec::new())
+        Inventory::from_yaml(yaml, settings)
     }
 
     #[test]

@@ -272,17 +272,10 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{Limits, parse_stream};
-    use crate::model::{Settings, objects_from_document};
+    use crate::model::Settings;
 
     fn run(yaml: &str, settings: Settings) -> Vec<Finding> {
-        let mut objects = Vec::new();
-        let mut errors = Vec::new();
-        for doc in parse_stream(yaml, Limits::default()).documents {
-            objects_from_document(0, "test.yaml", doc, &mut objects, &mut errors);
-        }
-        assert!(errors.is_empty());
-        let inv = Inventory::build(objects, settings, Vec::new());
+        let inv = Inventory::from_yaml(yaml, settings);
         let mut out = Vec::new();
         check(&inv, &mut out);
         out
