@@ -115,7 +115,8 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
         .collect();
     let needed: HashSet<(&str, &str)> = enabled
         .iter()
-        .flat_map(|r| r.kinds.iter().copied())
+        .flat_map(|r| (r.kinds)(&config.settings))
+        .flat_map(|set| set.iter().copied())
         .collect();
     let keep = |o: &Object| {
         needed.contains(&(o.group.as_str(), o.id.kind.as_str()))

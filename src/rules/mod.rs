@@ -6,7 +6,7 @@ pub mod aws;
 pub mod ew;
 pub mod ns;
 
-use crate::model::{Inventory, ObjId, ObjRef};
+use crate::model::{Inventory, ObjId, ObjRef, Settings};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(
@@ -102,13 +102,13 @@ impl Finding {
 /// A rule's entry point.
 pub type CheckFn = fn(&Inventory, &mut Vec<Finding>);
 
-/// A built-in rule: its ID, the kinds it reads (`(group, kind)`; only these are kept in memory), and
-/// its check.
+/// A built-in rule: its ID, the kinds it reads under the given settings (only these are kept in
+/// memory), and its check.
 pub struct BuiltinRule {
     /// Rule ID, matching `policies/<ID>.yaml`.
     pub id: &'static str,
-    /// Kinds the rule reads.
-    pub kinds: &'static [(&'static str, &'static str)],
+    /// Kinds the rule reads with these settings.
+    pub kinds: fn(&Settings) -> Vec<KindSet>,
     /// The check.
     pub check: CheckFn,
 }
@@ -129,18 +129,32 @@ pub fn builtin() -> &'static [BuiltinRule] {
     ]
 }
 
-/// Kinds of the north–south model that several rules read.
-pub const NS_KINDS: &[(&str, &str)] = &[
+/// A set of `(group, kind)` pairs a rule reads.
+pub type KindSet = &'static [(&'static str, &'static str)];
+
+/// Ingresses and what decides their owner and settings (IngressClass, IngressClassParams).
+pub const INGRESS_KINDS: KindSet = &[
     ("networking.k8s.io", "Ingress"),
     ("extensions", "Ingress"),
     ("networking.k8s.io", "IngressClass"),
     ("elbv2.k8s.aws", "IngressClassParams"),
     ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
+];
+
+/// Services.
+pub const SERVICE_KINDS: KindSet = &[("", "Service")];
+
+/// LBC Gateway listener configuration (certificates, security policies).
+pub const LB_CONFIG_KINDS: KindSet = &[("gateway.k8s.aws", "LoadBalancerConfiguration")];
+
+/// Gateway API objects.
+pub const GATEWAY_KINDS: KindSet = &[
+    ("gateway.networking.k8s.io", "GatewayClass"),
+    ("gateway.networking.k8s.io", "Gateway"),
 ];
 
 /// Kinds that carry pod templates.
-pub const WORKLOAD_KINDS: &[(&str, &str)] = &[
+pub const WORKLOAD_KINDS: KindSet = &[
     ("apps", "Deployment"),
     ("apps", "StatefulSet"),
     ("apps", "DaemonSet"),

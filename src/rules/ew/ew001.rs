@@ -20,32 +20,26 @@ use regex::Regex;
 use super::super::ns::annotation_ptr;
 use crate::load::Node;
 use crate::load::node::pointer;
-use crate::model::{IngressOwner, Inventory, ObjId, ServiceOwner};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::model::{IngressOwner, Inventory, ObjId, ServiceOwner, Settings};
+use crate::rules::{
+    BuiltinRule, Finding, INGRESS_KINDS, KindSet, SERVICE_KINDS, Severity, WORKLOAD_KINDS,
+};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "EW001",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
-    ("", "ConfigMap"),
-    ("apps", "Deployment"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("apps", "ReplicaSet"),
-    ("batch", "Job"),
-    ("batch", "CronJob"),
-    ("", "Pod"),
-];
+/// Workloads and ConfigMaps are read only for condition 4 (opt-in).
+fn kinds(settings: &Settings) -> Vec<KindSet> {
+    let mut kinds = vec![INGRESS_KINDS, SERVICE_KINDS];
+    if settings.scan_env_urls {
+        kinds.extend([WORKLOAD_KINDS, &[("", "ConfigMap")][..]]);
+    }
+    kinds
+}
 
 const ID: &str = "EW001";
 
@@ -196,7 +190,7 @@ fn elb_urls(text: &str) -> Vec<&str> {
 /// Condition 4 (opt-in): env values of pod templates, and values of ConfigMaps consumed by pods.
 fn check_env_urls(inv: &Inventory, out: &mut Vec<Finding>) {
     let mut consumed: Vec<(Option<String>, String)> = Vec::new();
-    for (g, k) in crate::rules::WORKLOAD_KINDS {
+    for (g, k) in WORKLOAD_KINDS {
         for &w in inv.of_kind(g, k) {
             for (base, spec) in pod_specs(inv, w) {
                 for (ci, c, list) in containers(spec) {

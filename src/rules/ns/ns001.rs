@@ -7,28 +7,24 @@
 
 use super::{alb_ingresses, annotation_ptr};
 use crate::load::node::pointer;
-use crate::model::{Inventory, ObjId};
+use crate::model::{Inventory, ObjId, Settings};
 use crate::rules::aws::{
     CertArn, classify_cert_arn, is_pca_arn, is_placeholder, is_truststore_arn, split_lbc,
 };
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::rules::{
+    BuiltinRule, Finding, INGRESS_KINDS, KindSet, LB_CONFIG_KINDS, SERVICE_KINDS, Severity,
+};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS001",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
-    ("gateway.k8s.aws", "LoadBalancerConfiguration"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![INGRESS_KINDS, SERVICE_KINDS, LB_CONFIG_KINDS]
+}
 
 const ID: &str = "NS001";
 

@@ -18,26 +18,22 @@ use super::annotation_ptr;
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::ownership::params_override;
-use crate::model::{Inventory, ObjId, ObjRef};
+use crate::model::{Inventory, ObjId, ObjRef, Settings};
 use crate::rules::aws::{ArnParts, CertArn, classify_cert_arn, partition_of_region, split_lbc};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::rules::{
+    BuiltinRule, Finding, INGRESS_KINDS, KindSet, LB_CONFIG_KINDS, SERVICE_KINDS, Severity,
+};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS002",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
-    ("gateway.k8s.aws", "LoadBalancerConfiguration"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![INGRESS_KINDS, SERVICE_KINDS, LB_CONFIG_KINDS]
+}
 
 const ID: &str = "NS002";
 

@@ -20,18 +20,20 @@ use super::annotation_ptr;
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::ownership::aws_lb_annotation;
-use crate::model::{Inventory, ObjId, Object, ServiceOwner};
+use crate::model::{Inventory, ObjId, Object, ServiceOwner, Settings};
 use crate::rules::aws::split_lbc;
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::rules::{BuiltinRule, Finding, KindSet, SERVICE_KINDS, Severity};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS003",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[("", "Service")];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![SERVICE_KINDS]
+}
 
 const ID: &str = "NS003";
 

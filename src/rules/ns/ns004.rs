@@ -19,26 +19,22 @@ use super::ns008::{Scheme, alb_group_scheme, group_listeners, service_scheme};
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::ownership::params_override;
-use crate::model::{Inventory, ObjId, ServiceOwner};
+use crate::model::{Inventory, ObjId, ServiceOwner, Settings};
 use crate::rules::aws::{SslPolicy, ssl_policy, tls_less};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::rules::{
+    BuiltinRule, Finding, INGRESS_KINDS, KindSet, LB_CONFIG_KINDS, SERVICE_KINDS, Severity,
+};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS004",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
-    ("gateway.k8s.aws", "LoadBalancerConfiguration"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![INGRESS_KINDS, SERVICE_KINDS, LB_CONFIG_KINDS]
+}
 
 const ID: &str = "NS004";
 

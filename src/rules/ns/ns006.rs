@@ -23,24 +23,20 @@ use std::collections::BTreeMap;
 use super::{alb_ingresses, annotation_ptr};
 use crate::load::node::pointer;
 use crate::model::ownership::params_override;
-use crate::model::{Inventory, ObjId};
+use crate::model::{Inventory, ObjId, Settings};
 use crate::rules::aws::{ListenPort, parse_listen_ports, split_lbc};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::rules::{BuiltinRule, Finding, INGRESS_KINDS, KindSet, Severity};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS006",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![INGRESS_KINDS]
+}
 
 const ID: &str = "NS006";
 

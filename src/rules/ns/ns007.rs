@@ -24,23 +24,19 @@ use super::annotation_ptr;
 use super::ns006::{CERT_ARN, CertSource, LISTEN_PORTS, Member, group_label, groups};
 use crate::load::node::pointer;
 use crate::model::ownership::params_override;
-use crate::model::{Inventory, ObjId, ObjRef};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::model::{Inventory, ObjId, ObjRef, Settings};
+use crate::rules::{BuiltinRule, Finding, INGRESS_KINDS, KindSet, Severity};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS007",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![INGRESS_KINDS]
+}
 
 const ID: &str = "NS007";
 

@@ -22,33 +22,27 @@ use super::ns003::{Parse, tls_port_indices};
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::ownership::{ALB_PREFIX, aws_lb_annotation, params_override};
-use crate::model::{Inventory, ObjId, Object, ServiceOwner};
+use crate::model::{Inventory, ObjId, Object, ServiceOwner, Settings};
 use crate::rules::aws::{ListenPort, parse_listen_ports, split_lbc};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::rules::{
+    BuiltinRule, Finding, INGRESS_KINDS, KindSet, SERVICE_KINDS, Severity, WORKLOAD_KINDS,
+};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS008",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
-    ("", "Secret"),
-    ("apps", "Deployment"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("apps", "ReplicaSet"),
-    ("batch", "Job"),
-    ("batch", "CronJob"),
-    ("", "Pod"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![
+        INGRESS_KINDS,
+        SERVICE_KINDS,
+        WORKLOAD_KINDS,
+        &[("", "Secret")],
+    ]
+}
 
 const ID: &str = "NS008";
 

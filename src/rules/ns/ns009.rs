@@ -20,33 +20,22 @@ use std::collections::BTreeSet;
 use super::{alb_ingresses, annotation_ptr};
 use crate::load::Node;
 use crate::load::node::pointer;
-use crate::model::{Inventory, ObjId};
-use crate::rules::{BuiltinRule, Finding, Severity};
+use crate::model::{Inventory, ObjId, Settings};
+use crate::rules::{
+    BuiltinRule, Finding, GATEWAY_KINDS, INGRESS_KINDS, KindSet, SERVICE_KINDS, Severity,
+    WORKLOAD_KINDS,
+};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
     id: "NS009",
-    kinds: KINDS,
+    kinds,
     check,
 };
 
-const KINDS: &[(&str, &str)] = &[
-    ("networking.k8s.io", "Ingress"),
-    ("extensions", "Ingress"),
-    ("networking.k8s.io", "IngressClass"),
-    ("elbv2.k8s.aws", "IngressClassParams"),
-    ("eks.amazonaws.com", "IngressClassParams"),
-    ("", "Service"),
-    ("apps", "Deployment"),
-    ("apps", "StatefulSet"),
-    ("apps", "DaemonSet"),
-    ("apps", "ReplicaSet"),
-    ("batch", "Job"),
-    ("batch", "CronJob"),
-    ("", "Pod"),
-    ("gateway.networking.k8s.io", "GatewayClass"),
-    ("gateway.networking.k8s.io", "Gateway"),
-];
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    vec![INGRESS_KINDS, SERVICE_KINDS, WORKLOAD_KINDS, GATEWAY_KINDS]
+}
 
 const ID: &str = "NS009";
 
