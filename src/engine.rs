@@ -231,7 +231,14 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
                 &b.message,
             ))
     });
-    result.diagnostics.dedup();
+    // One finding per rule, object, location and message: group-level rules meet the same problem
+    // from several members or ports; the first (with its related objects) is kept.
+    result.diagnostics.dedup_by(|a, b| {
+        a.rule == b.rule
+            && a.object == b.object
+            && a.location == b.location
+            && a.message == b.message
+    });
     result.input_errors.sort();
     let mut ran: Vec<Policy> = builtin_policies()
         .iter()

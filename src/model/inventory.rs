@@ -58,7 +58,9 @@ pub struct Inventory {
     by_kind: HashMap<(String, String), Vec<ObjId>>,
     by_name: HashMap<(String, String, Option<String>, String), ObjId>,
     declared: Vec<Declared>,
-    pod_templates: HashMap<Option<String>, Vec<PodTemplate>>,
+    pod_templates: Vec<PodTemplate>,
+    /// Pod templates by (namespace, label key, label value), so selectors never scan a namespace.
+    pods_by_label: HashMap<(Option<String>, String, String), Vec<usize>>,
     ingress_owner: HashMap<ObjId, IngressOwner>,
     service_owner: HashMap<ObjId, ServiceOwner>,
     /// IngressGroups (explicit `group.name` or implicit single-Ingress groups) of ALB Ingresses.
@@ -91,10 +93,18 @@ impl Inventory {
                 ))
                 .or_insert(i);
             if let Some((_, _, path)) = WORKLOADS.iter().find(|(g, k, _)| o.is(g, k)) {
-                inv.pod_templates
-                    .entry(o.id.namespace.clone())
-                    .or_default()
-                    .push(PodTemplate { object: i, path });
+                let t = inv.pod_templates.len();
+                let labels = o
+                    .root
+                    .path(path)
+                    .and_then(|tpl| tpl.path(&["metadata", "labels"]));
+                for e in labels.map_or(&[][..], Node::entries) {
+                    if let Some(v) = e.value.scalar_text() {
+                        let key = (o.id.namespace.clone(), e.key.clone(), v.to_string());
+                        inv.pods_by_label.entry(key).or_default().push(t);
+                    }
+                }
+                inv.pod_templates.push(PodTemplate { object: i, path });
             }
         }
         let ingresses = [
@@ -222,12 +232,22 @@ impl Inventory {
         if wanted.is_empty() {
             return Vec::new();
         }
-        let Some(templates) = self.pod_templates.get(&namespace.map(str::to_string)) else {
+        // Candidates: the templates carrying the rarest wanted label; then check all labels.
+        let ns = namespace.map(str::to_string);
+        let lists: Option<Vec<&Vec<usize>>> = wanted
+            .iter()
+            .map(|(k, v)| {
+                self.pods_by_label
+                    .get(&(ns.clone(), k.to_string(), v.to_string()))
+            })
+            .collect();
+        let Some(shortest) = lists.and_then(|l| l.into_iter().min_by_key(|l| l.len())) else {
             return Vec::new();
         };
-        templates
+        shortest
             .iter()
-            .filter_map(|t| {
+            .filter_map(|&t| {
+                let t = &self.pod_templates[t];
                 let tpl = self.objects[t.object].root.path(t.path)?;
                 let labels = tpl.path(&["metadata", "labels"])?;
                 wanted

@@ -17,6 +17,8 @@ struct Grammar {
     pca: Regex,
     truststore: Regex,
     loose: Regex,
+    partition: Regex,
+    region: Regex,
     partitions: Vec<(&'static str, Regex)>,
 }
 
@@ -30,6 +32,8 @@ fn grammar() -> &'static Grammar {
             pca: re(format!("^arn:{PARTITION}:acm-pca:{REGION}:{ACCOUNT}:certificate-authority/{UUID}$")),
             truststore: re(format!("^arn:{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:truststore/[^/]+/[0-9a-f]+$")),
             loose: re(r"^arn:[\w+=/,.@-]+:acm:[\w+=/,.@-]*:[0-9]+:[\w+=,.@-]+(/[\w+=,.@-]+)*$".into()),
+            partition: re(format!("^{PARTITION}$")),
+            region: re(format!("^{REGION}$")),
             // More specific partitions first: `us-gov-west-1` also matches the `aws` pattern.
             partitions: vec![
                 ("aws-us-gov", re(r"^us-gov-\w+-\d+$".into())),
@@ -127,8 +131,7 @@ pub fn classify_cert_arn(value: &str) -> CertArn {
 /// Say which component of an ACM-looking ARN is wrong.
 fn describe_acm_failure(value: &str) -> String {
     let f: Vec<&str> = value.splitn(6, ':').collect();
-    let partition = Regex::new(&format!("^{PARTITION}$")).expect("static regex");
-    let region = Regex::new(&format!("^{REGION}$")).expect("static regex");
+    let (partition, region) = (&grammar().partition, &grammar().region);
     if f.len() < 6 {
         return "it does not have the six `:`-separated fields of an ARN".into();
     }

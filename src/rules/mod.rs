@@ -92,12 +92,17 @@ impl Finding {
         self
     }
 
-    /// Attach related objects.
+    /// Attach related objects (at most [`MAX_RELATED`]).
     pub fn related(mut self, related: impl IntoIterator<Item = ObjRef>) -> Self {
-        self.related.extend(related);
+        let room = MAX_RELATED.saturating_sub(self.related.len());
+        self.related.extend(related.into_iter().take(room));
         self
     }
 }
+
+/// Most related objects a finding lists: a group-level finding in a large IngressGroup names a few
+/// other members, not all of them in every member's finding (which grows quadratically).
+pub const MAX_RELATED: usize = 5;
 
 /// A rule's entry point.
 pub type CheckFn = fn(&Inventory, &mut Vec<Finding>);

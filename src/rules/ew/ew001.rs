@@ -13,6 +13,8 @@
 //! Cross-cluster/VPC traffic legitimately goes through load balancers, so (3)/(4) never exceed
 //! warning/info.
 
+use std::collections::HashSet;
+
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -189,7 +191,7 @@ fn elb_urls(text: &str) -> Vec<&str> {
 
 /// Condition 4 (opt-in): env values of pod templates, and values of ConfigMaps consumed by pods.
 fn check_env_urls(inv: &Inventory, out: &mut Vec<Finding>) {
-    let mut consumed: Vec<(Option<String>, String)> = Vec::new();
+    let mut consumed: HashSet<(Option<String>, String)> = HashSet::new();
     for (g, k) in WORKLOAD_KINDS {
         for &w in inv.of_kind(g, k) {
             for (base, spec) in pod_specs(inv, w) {
@@ -291,13 +293,14 @@ fn containers(tpl: &Node) -> Vec<(usize, &Node, &'static str)> {
 }
 
 /// ConfigMaps a pod template reads (envFrom, env valueFrom, volumes, projected volumes).
-fn collect_configmap_refs(tpl: &Node, ns: Option<&str>, out: &mut Vec<(Option<String>, String)>) {
+fn collect_configmap_refs(
+    tpl: &Node,
+    ns: Option<&str>,
+    out: &mut HashSet<(Option<String>, String)>,
+) {
     let mut add = |n: Option<&Node>| {
         if let Some(name) = n.and_then(Node::scalar_text) {
-            let key = (ns.map(str::to_string), name.to_string());
-            if !out.contains(&key) {
-                out.push(key);
-            }
+            out.insert((ns.map(str::to_string), name.to_string()));
         }
     };
     for (_, c, _) in containers(tpl) {

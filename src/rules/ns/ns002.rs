@@ -12,8 +12,6 @@
 //! (c) the region differs from the `clusterRegion` setting → error;
 //! (d) the certificates of one load balancer span AWS accounts → warning.
 
-use std::collections::HashSet;
-
 use super::annotation_ptr;
 use crate::load::Node;
 use crate::load::node::pointer;
@@ -72,12 +70,8 @@ fn list_certs(obj: ObjId, base: &[&str], list: &Node, out: &mut Vec<Cert>) {
 }
 
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
-    let mut seen = HashSet::new();
-    let mut emit = |f: Finding| {
-        if seen.insert((f.object, f.pointer.clone(), f.message.clone())) {
-            out.push(f);
-        }
-    };
+    // Certificates of an IngressClassParams shared by several groups are judged once per group; the
+    // engine drops the repeated findings.
     for group in &inv.ingress_groups {
         let mut certs = Vec::new();
         for &m in &group.members {
@@ -93,7 +87,7 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
             Some(name) => format!("the ALB of IngressGroup `{name}`"),
             None => format!("the ALB of {}", inv.obj_ref(group.members[0]).display()),
         };
-        judge(inv, &lb, &certs, &group.members, &mut emit);
+        judge(inv, &lb, &certs, &group.members, out);
     }
     for &s in inv.of_kind("", "Service") {
         if !inv.service_owner(s).is_aws() {
@@ -108,7 +102,7 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
             .into_iter()
             .filter_map(|item| acm(s, annotation_ptr(SVC_CERT), item))
             .collect();
-        judge(inv, "the load balancer", &certs, &[], &mut emit);
+        judge(inv, "the load balancer", &certs, &[], out);
     }
     for &c in inv.of_kind("gateway.k8s.aws", "LoadBalancerConfiguration") {
         let mut certs = Vec::new();
@@ -132,7 +126,7 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
                 );
             }
         }
-        judge(inv, "the load balancer", &certs, &[], &mut emit);
+        judge(inv, "the load balancer", &certs, &[], out);
     }
 }
 
@@ -150,13 +144,7 @@ fn related(inv: &Inventory, certs: &[Cert], members: &[ObjId], obj: ObjId) -> Ve
     ids.into_iter().map(|o| inv.obj_ref(o)).collect()
 }
 
-fn judge(
-    inv: &Inventory,
-    lb: &str,
-    certs: &[Cert],
-    members: &[ObjId],
-    emit: &mut impl FnMut(Finding),
-) {
+fn judge(inv: &Inventory, lb: &str, certs: &[Cert], members: &[ObjId], out: &mut Vec<Finding>) {
     // (a) partition ↔ region.
     for c in certs {
         let p = &c.parts;
@@ -180,7 +168,7 @@ fn judge(
                     ),
                     None => "Check the region of the ARN.".to_string(),
                 };
-                emit(
+                out.push(
                     Finding::new(
                         ID,
                         Severity::Error,
@@ -196,7 +184,7 @@ fn judge(
     // (c) cluster region.
     if let Some(region) = inv.settings.cluster_region.as_deref() {
         for c in certs.iter().filter(|c| c.parts.region != region) {
-            emit(
+            out.push(
                 Finding::new(
                     ID,
                     Severity::Error,
@@ -223,7 +211,7 @@ fn judge(
                     scopes.push(s);
                 }
             }
-            emit(
+            out.push(
                 Finding::new(
                     ID,
                     Severity::Error,
@@ -248,7 +236,7 @@ fn judge(
             .iter()
             .find(|c| c.parts.account != first.parts.account)
     {
-        emit(
+        out.push(
             Finding::new(
                 ID,
                 Severity::Warning,

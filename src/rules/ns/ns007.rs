@@ -25,7 +25,7 @@ use super::ns006::{CERT_ARN, CertSource, LISTEN_PORTS, Member, group_label, grou
 use crate::load::node::pointer;
 use crate::model::ownership::params_override;
 use crate::model::{Inventory, ObjId, ObjRef, Settings};
-use crate::rules::{BuiltinRule, Finding, INGRESS_KINDS, KindSet, Severity};
+use crate::rules::{BuiltinRule, Finding, INGRESS_KINDS, KindSet, MAX_RELATED, Severity};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
@@ -91,6 +91,20 @@ fn others(inv: &Inventory, ids: impl IntoIterator<Item = ObjId>, me: ObjId) -> V
         .collect()
 }
 
+/// `a, b, c, d, e and 7 more`: a conflict names as many members as `related` lists.
+fn name_some<T>(items: &[T], sep: &str, name: impl Fn(&T) -> String) -> String {
+    let mut s = items
+        .iter()
+        .take(MAX_RELATED)
+        .map(name)
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > MAX_RELATED {
+        s.push_str(&format!(" and {} more", items.len() - MAX_RELATED));
+    }
+    s
+}
+
 fn check_unused_certs(inv: &Inventory, members: &[Member], out: &mut Vec<Finding>) {
     for m in members {
         let (Some(source), Some(Ok(ports))) = (&m.cert_source, &m.explicit_ports) else {
@@ -148,11 +162,7 @@ fn check_protocol_conflicts(
                         "port {port} is {} here but {} on {}: the controller fails the IngressGroup with `conflicting protocol`",
                         proto(https),
                         proto(!https),
-                        other
-                            .iter()
-                            .map(|&o| inv.get(o).id.display())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        name_some(&other, ", ", |&o| inv.get(o).id.display())
                     ),
                 )
                 .help("Declare each port with the same protocol in the listen-ports of every member of the IngressGroup.")
@@ -196,14 +206,6 @@ fn ssl_redirect(inv: &Inventory, ing: ObjId) -> Result<Option<Setting<i64>>, Set
     }
 }
 
-fn push_dedup(out: &mut Vec<Finding>, f: Finding) {
-    if !out.iter().any(|o| {
-        o.rule == f.rule && o.object == f.object && o.pointer == f.pointer && o.message == f.message
-    }) {
-        out.push(f);
-    }
-}
-
 fn check_ssl_redirect(
     inv: &Inventory,
     name: &Option<String>,
@@ -238,8 +240,7 @@ fn check_ssl_redirect(
                 .filter(|o| o.value != s.value)
                 .map(|o| o.ingress)
                 .collect();
-            push_dedup(
-                out,
+            out.push(
                 Finding::new(
                     ID,
                     Severity::Error,
@@ -270,8 +271,7 @@ fn check_ssl_redirect(
     if let Some(msg) = problem {
         let all: Vec<ObjId> = members.iter().map(|m| m.id).collect();
         for s in &settings {
-            push_dedup(
-                out,
+            out.push(
                 Finding::new(ID, Severity::Error, s.object, &s.pointer, &msg)
                     .help(r#"Redirect to an HTTPS listen port, e.g. `listen-ports: '[{"HTTP": 80}, {"HTTPS": 443}]'` with `ssl-redirect: "443"`."#)
                     .related(others(inv, all.iter().copied(), s.object)),
@@ -336,13 +336,10 @@ fn check_ssl_policy(inv: &Inventory, members: &[Member], out: &mut Vec<Finding>)
         for s in &settings {
             let conflicting: Vec<&Setting<String>> =
                 settings.iter().filter(|o| o.value != s.value).collect();
-            let names = conflicting
-                .iter()
-                .map(|o| format!("`{}` on {}", o.value, inv.get(o.ingress).id.display()))
-                .collect::<Vec<_>>()
-                .join(", ");
-            push_dedup(
-                out,
+            let names = name_some(&conflicting, ", ", |o| {
+                format!("`{}` on {}", o.value, inv.get(o.ingress).id.display())
+            });
+            out.push(
                 Finding::new(
                     ID,
                     Severity::Error,
@@ -547,13 +544,10 @@ fn check_mtls(
         for (id, e) in entries {
             let conflicting: Vec<&(ObjId, MtlsEntry)> =
                 entries.iter().filter(|(_, o)| o != e).collect();
-            let names = conflicting
-                .iter()
-                .map(|(o, oe)| format!("{} on {}", oe.describe(), inv.get(*o).id.display()))
-                .collect::<Vec<_>>()
-                .join("; ");
-            push_dedup(
-                out,
+            let names = name_some(&conflicting, "; ", |(o, oe)| {
+                format!("{} on {}", oe.describe(), inv.get(*o).id.display())
+            });
+            out.push(
                 Finding::new(
                     ID,
                     Severity::Error,
@@ -592,6 +586,33 @@ fn check_mtls(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conflicts_in_large_groups_name_a_few_members() {
+        let yaml: String = (0..8)
+            .map(|i| {
+                let policy = if i == 0 { "ELBSecurityPolicy-TLS13-1-2-2021-06" } else { "ELBSecurityPolicy-2016-08" };
+                format!(
+                    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: m{i}\n  annotations:\n    alb.ingress.kubernetes.io/group.name: big\n    alb.ingress.kubernetes.io/ssl-policy: {policy}\n    alb.ingress.kubernetes.io/certificate-arn: arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012\nspec:\n  ingressClassName: alb\n---\n"
+                )
+            })
+            .collect();
+        let inv = Inventory::from_yaml(&yaml, Default::default());
+        let mut out = Vec::new();
+        check(&inv, &mut out);
+        let first = out
+            .iter()
+            .find(|f| inv.get(f.object).id.name == "m0")
+            .expect("m0 conflicts");
+        assert_eq!(first.related.len(), MAX_RELATED);
+        assert!(first.message.contains("and 2 more"), "{}", first.message);
+        assert_eq!(
+            out.iter()
+                .filter(|f| f.message.contains("conflicting sslPolicy"))
+                .count(),
+            8
+        );
+    }
 
     #[test]
     fn mtls_validation_follows_lbc() {
