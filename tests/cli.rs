@@ -25,6 +25,16 @@ fn run(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Rule IDs of the findings of a JSON report, in order.
+fn rules_of(v: &serde_json::Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -396,12 +406,7 @@ fn user_policies() {
         None,
     );
     let v = json(&o);
-    let rules: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&v);
     assert_eq!(rules, vec!["ACME001", "ACME002"], "{v:#}");
     assert_eq!(
         v["findings"][1]["message"],
@@ -429,6 +434,14 @@ fn user_policies() {
     );
 }
 
+fn lint_suppressed(dir: &Path, file: &str) -> Output {
+    run(
+        dir,
+        &["lint", file, "--select", "NS001,SUP", "-o", "json"],
+        None,
+    )
+}
+
 #[test]
 fn suppressions() {
     let dir = scratch("suppress");
@@ -449,51 +462,13 @@ fn suppressions() {
     )
     .unwrap();
     std::fs::write(dir.join("noreason.yaml"), with("")).unwrap();
-    let o = run(
-        &dir,
-        &["lint", "ok.yaml", "--select", "NS001,SUP", "-o", "json"],
-        None,
-    );
+    let o = lint_suppressed(&dir, "ok.yaml");
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(json(&o)["summary"]["suppressed"], 1);
-    let v = json(&run(
-        &dir,
-        &[
-            "lint",
-            "expired.yaml",
-            "--select",
-            "NS001,SUP",
-            "-o",
-            "json",
-        ],
-        None,
-    ));
-    let rules: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
-    assert_eq!(rules, vec!["SUP002", "NS001"]);
-    let v = json(&run(
-        &dir,
-        &[
-            "lint",
-            "noreason.yaml",
-            "--select",
-            "NS001,SUP",
-            "-o",
-            "json",
-        ],
-        None,
-    ));
-    let rules: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
-    assert_eq!(rules, vec!["SUP001", "NS001"]);
+    let v = json(&lint_suppressed(&dir, "expired.yaml"));
+    assert_eq!(rules_of(&v), vec!["SUP002", "NS001"]);
+    let v = json(&lint_suppressed(&dir, "noreason.yaml"));
+    assert_eq!(rules_of(&v), vec!["SUP001", "NS001"]);
 }
 
 #[test]

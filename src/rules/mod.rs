@@ -107,6 +107,15 @@ pub const MAX_RELATED: usize = 5;
 /// A rule's entry point.
 pub type CheckFn = fn(&Inventory, &mut Vec<Finding>);
 
+/// Run one check on a YAML stream (unit tests of rules).
+#[cfg(test)]
+pub fn run_check(check: CheckFn, yaml: &str, settings: Settings) -> Vec<Finding> {
+    let inv = Inventory::from_yaml(yaml, settings);
+    let mut out = Vec::new();
+    check(&inv, &mut out);
+    out
+}
+
 /// A built-in rule: its ID, the kinds it reads under the given settings (only these are kept in
 /// memory), and its check.
 pub struct BuiltinRule {

@@ -259,10 +259,7 @@ mod tests {
     use crate::model::Settings;
 
     fn run(yaml: &str, settings: Settings) -> Vec<Finding> {
-        let inv = Inventory::from_yaml(yaml, settings);
-        let mut out = Vec::new();
-        check(&inv, &mut out);
-        out
+        crate::rules::run_check(check, yaml, settings)
     }
 
     const TWO_REGIONS: &str = r#"
