@@ -534,3 +534,57 @@ fn kubectl_discovers_the_plugin() {
             && String::from_utf8_lossy(&o.stdout).starts_with("NS001 lb-cert-arn-invalid")
     );
 }
+
+#[test]
+fn json_lists_and_non_kubernetes_documents() {
+    let dir = scratch("lists");
+    let list = r#"{
+  "apiVersion": "v1",
+  "kind": "List",
+  "items": [
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}},
+    {
+      "apiVersion": "networking.k8s.io/v1",
+      "kind": "Ingress",
+      "metadata": {
+        "name": "shop",
+        "annotations": {"alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-west-2:123:certificate/abc"}
+      },
+      "spec": {"ingressClassName": "alb"}
+    }
+  ]
+}
+"#;
+    std::fs::write(dir.join("list.json"), list).unwrap();
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources: [list.json]\n# comment only below\n---\n# nothing\n",
+    )
+    .unwrap();
+    let o = run(
+        &dir,
+        &["lint", ".", "--select", "NS001", "-o", "json"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["summary"]["files"], 2);
+    assert_eq!(
+        v["summary"]["objects"], 2,
+        "List items count; the kustomization is not an object"
+    );
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["file"], "list.json");
+    assert_eq!(
+        f["location"]["pointer"],
+        "/items/1/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn"
+    );
+    assert_eq!(
+        (
+            f["location"]["line"].as_u64(),
+            f["location"]["column"].as_u64()
+        ),
+        (Some(11), Some(70))
+    );
+    assert!(v["inputErrors"].as_array().unwrap().is_empty());
+}
