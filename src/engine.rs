@@ -260,7 +260,7 @@ fn apply_suppressions(
 ) {
     let known = |id: &str| rule_policy(id, &opts.user_policies).is_some();
     let mut extra = Vec::new();
-    let objects_with_findings: HashSet<usize> = findings.iter().map(|f| f.object).collect();
+    let mut active: HashSet<(usize, String)> = HashSet::new();
     // Suppressions are reported on every object that carries them, with or without findings.
     for (id, obj) in inv.objects.iter().enumerate() {
         for s in suppression::suppressions(obj, &opts.today) {
@@ -290,14 +290,16 @@ fn apply_suppressions(
                         s.rule
                     ),
                 )),
-                (State::Active(_), true) if objects_with_findings.contains(&id) => {
-                    let before = findings.len();
-                    findings.retain(|f| !(f.object == id && f.rule == s.rule));
-                    *suppressed += before - findings.len();
+                (State::Active(_), true) => {
+                    active.insert((id, s.rule));
                 }
-                (State::Active(_), true) => {}
             }
         }
+    }
+    if !active.is_empty() {
+        let before = findings.len();
+        findings.retain(|f| !active.contains(&(f.object, f.rule.clone())));
+        *suppressed += before - findings.len();
     }
     findings.extend(extra.into_iter().filter(|f| opts.config.enabled(&f.rule)));
 }
