@@ -163,10 +163,15 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
     }
     let inv = Inventory::build(objects, config.settings.clone(), config.objects.clone());
 
-    let mut findings: Vec<Finding> = Vec::new();
-    for rule in &enabled {
-        (rule.check)(&inv, &mut findings);
-    }
+    // Rules are independent reads of the inventory: run them on the worker threads, keep their order.
+    let mut findings: Vec<Finding> = load::parallel_map(&enabled, opts.threads, |rule| {
+        let mut out = Vec::new();
+        (rule.check)(&inv, &mut out);
+        out
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     for p in &user {
         let Some(t) = &p.check else { continue };
         for (id, obj) in inv
