@@ -120,9 +120,12 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
         .collect();
     let keep = |o: &Object| {
         needed.contains(&(o.group.as_str(), o.id.kind.as_str()))
-            || o.annotations()
-                .iter()
-                .any(|e| e.key.starts_with(suppression::PREFIX))
+            || o.annotations().iter().any(|e| {
+                e.key.starts_with(suppression::PREFIX)
+                    || rules::ANY_KIND_ANNOTATION_PREFIXES
+                        .iter()
+                        .any(|p| e.key.starts_with(p))
+            })
             || user
                 .iter()
                 .any(|p| p.check.as_ref().is_some_and(|t| t.applies_to(o)))
@@ -161,7 +164,11 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
             }));
         }
     }
-    let inv = Inventory::build(objects, config.settings.clone(), config.objects.clone());
+    let mut settings = config.settings.clone();
+    if settings.now == 0 {
+        settings.now = suppression::midnight(&opts.today).unwrap_or(0);
+    }
+    let inv = Inventory::build(objects, settings, config.objects.clone());
 
     // Rules are independent reads of the inventory: run them on the worker threads, keep their order.
     let mut findings: Vec<Finding> = load::parallel_map(&enabled, opts.threads, |rule| {

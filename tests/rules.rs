@@ -1,6 +1,7 @@
 //! Every rule's fixtures under `testdata/rules/<ID>/`: `fire*.yaml` must produce at least one warning
 //! or error of that rule, `nofire*.yaml` none (info findings that explain a recognised pattern are
-//! allowed). The human and JSON output of each fixture is snapshotted in `snapshots/rules/`.
+//! allowed). A fixture may have its configuration next to it as `<stem>.config`. The human and JSON
+//! output of each fixture is snapshotted in `snapshots/rules/`.
 
 mod common;
 
@@ -10,7 +11,15 @@ use tlscheck::report::Format;
 use tlscheck::rules::Severity;
 
 fn check_fixture(rule: &str, rel: &str, stem: &str) {
-    let result = common::lint_selected(&[rel], &[rule]);
+    // `<stem>.config` next to a fixture is its `.tlscheck.yaml` (e.g. `settings: {complete: true}`).
+    let config_path = Path::new(rel).with_extension("config");
+    let mut config = if config_path.exists() {
+        tlscheck::policy::Config::load(&config_path).unwrap()
+    } else {
+        tlscheck::policy::Config::default()
+    };
+    config.select = vec![rule.to_string()];
+    let result = common::lint_with(&[rel], config);
     assert!(
         result.input_errors.is_empty(),
         "{rel}: {:?}",

@@ -156,6 +156,9 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
     }
     config.ignore.extend(args.ignore.iter().cloned());
     config.settings.complete |= args.complete;
+    config.settings.now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
 
     let mut policy_dirs: Vec<PathBuf> = config
         .policies

@@ -26,6 +26,15 @@ pub struct Settings {
     /// Also scan container env values and ConfigMap data for URLs that hair-pin through an AWS load
     /// balancer (EW001 condition 4, info).
     pub scan_env_urls: bool,
+    /// Days before expiry from which a certificate embedded in a manifest is reported (WH009).
+    pub warn_days: u32,
+    /// Namespace from which cert-manager reads the Secrets of ClusterIssuers (its
+    /// `--cluster-resource-namespace` flag).
+    pub cluster_resource_namespace: String,
+    /// "Now" as Unix seconds, for certificate expiry. Not configurable: the engine sets it from the
+    /// run's date, so one run judges every certificate against the same instant.
+    #[serde(skip)]
+    pub now: i64,
 }
 
 impl Default for Settings {
@@ -39,6 +48,9 @@ impl Default for Settings {
             strict: false,
             complete: false,
             scan_env_urls: false,
+            warn_days: 30,
+            cluster_resource_namespace: "cert-manager".into(),
+            now: 0,
         }
     }
 }

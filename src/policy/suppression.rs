@@ -86,6 +86,24 @@ pub fn suppressions(obj: &Object, today: &str) -> Vec<Suppression> {
         .collect()
 }
 
+/// Unix seconds of midnight UTC at the start of `date` (`YYYY-MM-DD`; days-from-civil).
+pub fn midnight(date: &str) -> Option<i64> {
+    if !is_date(date) {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (
+        date[..4].parse().ok()?,
+        date[5..7].parse().ok()?,
+        date[8..].parse().ok()?,
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400)
+}
+
 /// Today's UTC date as `YYYY-MM-DD` (civil-from-days, no time-zone database needed).
 pub fn today() -> String {
     let secs = std::time::SystemTime::now()
@@ -139,6 +157,14 @@ mod tests {
             parse_value("until tomorrow", t),
             State::Invalid(_)
         ));
+    }
+
+    #[test]
+    fn midnight_is_days_from_civil() {
+        assert_eq!(midnight("1970-01-01"), Some(0));
+        assert_eq!(midnight("2000-03-01"), Some(951_868_800));
+        assert_eq!(midnight("2026-11-26"), Some(1_795_651_200));
+        assert_eq!(midnight("2026-13-01"), None);
     }
 
     #[test]

@@ -143,6 +143,11 @@ pub fn builtin() -> &'static [BuiltinRule] {
     ]
 }
 
+/// Annotation prefixes that rules read on objects of any kind (cainjector annotations placed on the
+/// wrong kind, WH003; the pre-0.11 cert-manager annotation group, CM001): objects carrying one are
+/// kept whatever their kind.
+pub const ANY_KIND_ANNOTATION_PREFIXES: &[&str] = &["cert-manager.io/inject-", "certmanager.k8s.io/"];
+
 /// A set of `(group, kind)` pairs a rule reads.
 pub type KindSet = &'static [(&'static str, &'static str)];
 
