@@ -66,6 +66,9 @@ pub struct Inventory {
     /// IngressGroups (explicit `group.name` or implicit single-Ingress groups) of ALB Ingresses.
     pub ingress_groups: Vec<IngressGroup>,
     group_of: HashMap<ObjId, usize>,
+    /// CustomResourceDefinitions given apart from the input (`--crd`): only their schemas are used,
+    /// they are not linted.
+    pub schema_sources: Vec<Object>,
 }
 
 static EMPTY: Vec<ObjId> = Vec::new();

@@ -3,8 +3,11 @@
 //! Rules only produce [`Finding`]s: they never print and never decide what is reported.
 
 pub mod aws;
+pub mod cm;
 pub mod ew;
 pub mod ns;
+pub mod schema;
+pub mod wh;
 
 use crate::model::{Inventory, ObjId, ObjRef, Settings};
 
@@ -140,6 +143,27 @@ pub fn builtin() -> &'static [BuiltinRule] {
         ns::ns008::RULE,
         ns::ns009::RULE,
         ew::ew001::RULE,
+        wh::wh001::RULE,
+        wh::wh002::RULE,
+        wh::wh003::RULE,
+        wh::wh004::RULE,
+        wh::wh005::RULE,
+        wh::wh006::RULE,
+        wh::wh007::RULE,
+        wh::wh008::RULE,
+        wh::wh009::RULE,
+        wh::wh010::RULE,
+        cm::cm001::RULE,
+        cm::cm002::RULE,
+        cm::cm003::RULE,
+        cm::cm004::RULE,
+        cm::cm005::RULE,
+        cm::cm006::RULE,
+        cm::cm007::RULE,
+        cm::cm008::RULE,
+        cm::cm009::RULE,
+        cm::cm010::RULE,
+        schema::schema001::RULE,
     ]
 }
 

@@ -1,0 +1,1 @@
+//! Go `time.ParseDuration` syntax, as cert-manager parses `duration` and `renewBefore`.
