@@ -160,6 +160,21 @@ impl Node {
         self.path(keys).and_then(Node::as_str)
     }
 
+    /// The node at a JSON pointer, if the pointer stays inside the tree.
+    pub fn at(&self, pointer: &str) -> Option<&Node> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        pointer.split('/').skip(1).try_fold(self, |node, token| {
+            let token = unescape_token(token);
+            match &node.value {
+                Value::Map(entries) => entries.iter().find(|e| e.key == token).map(|e| &e.value),
+                Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)),
+                Value::Scalar(_) => None,
+            }
+        })
+    }
+
     /// Resolve a JSON pointer to the position a finding should point at: the value for scalars, the
     /// key for containers under a key (a block mapping's own position is its first child's line).
     /// Returns the deepest position reached when the pointer leaves the tree.

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use super::certmanager::CertManagerIndex;
 use super::object::{ObjId, ObjRef, Object};
 use super::ownership::{self, IngressGroup, IngressOwner, ServiceOwner};
 use super::settings::Settings;
+use super::webhook::WebhookGraph;
 use crate::load::Node;
 
 /// An object declared to exist outside the input (config `objects:`), e.g. a ClusterIssuer that the
@@ -48,6 +50,13 @@ pub struct PodTemplate {
     pub path: &'static [&'static str],
 }
 
+impl PodTemplate {
+    /// JSON pointer of the pod spec inside the workload.
+    pub fn spec_pointer(&self) -> String {
+        crate::load::node::pointer(self.path.iter().chain(&["spec"]))
+    }
+}
+
 /// All objects plus the indexes and resolutions that rules share.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -69,6 +78,9 @@ pub struct Inventory {
     /// CustomResourceDefinitions given apart from the input (`--crd`): only their schemas are used,
     /// they are not linted.
     pub schema_sources: Vec<Object>,
+    pub(crate) cert_manager: CertManagerIndex,
+    /// The webhook TLS graph (RULES.md §1.7).
+    pub webhooks: WebhookGraph,
 }
 
 static EMPTY: Vec<ObjId> = Vec::new();
@@ -132,6 +144,10 @@ impl Inventory {
                 inv.group_of.insert(m, g);
             }
         }
+        inv.cert_manager = CertManagerIndex::build(&inv);
+        let mut fingerprints = super::fingerprint::builtin();
+        fingerprints.extend(inv.settings.extra_fingerprints.iter().cloned());
+        inv.webhooks = WebhookGraph::build(&inv, fingerprints);
         inv
     }
 
@@ -220,6 +236,23 @@ impl Inventory {
         self.group_of.get(&id).map(|&g| &self.ingress_groups[g])
     }
 
+    /// Pod template `t` (an index from [`Inventory::pods_selected_indexes`]).
+    pub fn template(&self, t: usize) -> &PodTemplate {
+        &self.pod_templates[t]
+    }
+
+    /// The workload and pod spec of pod template `t`.
+    pub fn pod_spec(&self, t: usize) -> Option<(&Object, &Node)> {
+        let t = &self.pod_templates[t];
+        let obj = &self.objects[t.object];
+        Some((obj, obj.root.path(t.path)?.get("spec")?))
+    }
+
+    /// Every workload with its pod spec.
+    pub fn pod_specs(&self) -> impl Iterator<Item = (&Object, &Node)> {
+        (0..self.pod_templates.len()).filter_map(|t| self.pod_spec(t))
+    }
+
     /// Pod templates in a namespace whose labels match `selector` (a `matchLabels`-style map; a
     /// Service selector). An empty selector selects nothing, as for Services.
     pub fn pods_selected(
@@ -227,6 +260,17 @@ impl Inventory {
         namespace: Option<&str>,
         selector: &Node,
     ) -> Vec<(&PodTemplate, &Node)> {
+        self.pods_selected_indexes(namespace, selector)
+            .into_iter()
+            .filter_map(|t| {
+                let tpl = &self.pod_templates[t];
+                Some((tpl, self.objects[tpl.object].root.path(tpl.path)?))
+            })
+            .collect()
+    }
+
+    /// Indexes of the pod templates [`Inventory::pods_selected`] returns.
+    pub fn pods_selected_indexes(&self, namespace: Option<&str>, selector: &Node) -> Vec<usize> {
         let wanted: Vec<(&str, &str)> = selector
             .entries()
             .iter()
@@ -249,14 +293,18 @@ impl Inventory {
         };
         shortest
             .iter()
-            .filter_map(|&t| {
+            .copied()
+            .filter(|&t| {
                 let t = &self.pod_templates[t];
-                let tpl = self.objects[t.object].root.path(t.path)?;
-                let labels = tpl.path(&["metadata", "labels"])?;
-                wanted
-                    .iter()
-                    .all(|(k, v)| labels.get(k).and_then(Node::scalar_text) == Some(v))
-                    .then_some((t, tpl))
+                let labels = self.objects[t.object]
+                    .root
+                    .path(t.path)
+                    .and_then(|tpl| tpl.path(&["metadata", "labels"]));
+                labels.is_some_and(|labels| {
+                    wanted
+                        .iter()
+                        .all(|(k, v)| labels.get(k).and_then(Node::scalar_text) == Some(v))
+                })
             })
             .collect()
     }

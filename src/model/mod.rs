@@ -1,9 +1,12 @@
 //! The model: objects, the inventory and its indexes, and resolution of references between objects.
 
+pub mod certmanager;
+pub mod fingerprint;
 pub mod inventory;
 pub mod object;
 pub mod ownership;
 pub mod settings;
+pub mod webhook;
 
 pub use inventory::{Declared, Inventory, PodTemplate};
 pub use object::{ObjId, ObjRef, Object, group_of, objects_from_document};

@@ -35,6 +35,9 @@ pub struct Settings {
     /// run's date, so one run judges every certificate against the same instant.
     #[serde(skip)]
     pub now: i64,
+    /// Webhook fingerprints added to the built-in ones (`fingerprints:` files, `--exempt-fingerprint`).
+    #[serde(skip)]
+    pub extra_fingerprints: Vec<super::fingerprint::Fingerprint>,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             warn_days: 30,
             cluster_resource_namespace: "cert-manager".into(),
             now: 0,
+            extra_fingerprints: Vec::new(),
         }
     }
 }
