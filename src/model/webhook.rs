@@ -448,29 +448,29 @@ pub fn secret_mounts(pod_spec: &Node, base: &str) -> Vec<SecretMount> {
                     .collect()
             })
         };
-        if let Some(s) = v.get("secret") {
-            if let Some(name) = s.str_at(&["secretName"]) {
-                out.push(SecretMount {
-                    secret: name.to_string(),
-                    pointer: format!("{vp}/secret"),
-                    items: keys(s),
-                    optional: s.get("optional").and_then(Node::as_bool) == Some(true),
-                });
-            }
+        if let Some(s) = v.get("secret")
+            && let Some(name) = s.str_at(&["secretName"])
+        {
+            out.push(SecretMount {
+                secret: name.to_string(),
+                pointer: format!("{vp}/secret"),
+                items: keys(s),
+                optional: s.get("optional").and_then(Node::as_bool) == Some(true),
+            });
         }
         let sources = v
             .path(&["projected", "sources"])
             .map_or(&[][..], Node::items);
         for (j, src) in sources.iter().enumerate() {
-            if let Some(s) = src.get("secret") {
-                if let Some(name) = s.str_at(&["name"]) {
-                    out.push(SecretMount {
-                        secret: name.to_string(),
-                        pointer: format!("{vp}/projected/sources/{j}/secret"),
-                        items: keys(s),
-                        optional: s.get("optional").and_then(Node::as_bool) == Some(true),
-                    });
-                }
+            if let Some(s) = src.get("secret")
+                && let Some(name) = s.str_at(&["name"])
+            {
+                out.push(SecretMount {
+                    secret: name.to_string(),
+                    pointer: format!("{vp}/projected/sources/{j}/secret"),
+                    items: keys(s),
+                    optional: s.get("optional").and_then(Node::as_bool) == Some(true),
+                });
             }
         }
     }
@@ -566,9 +566,9 @@ impl WebhookGraph {
             }
             Condition::JobArg(j) => {
                 let arg = j.arg.replace("${name}", &obj.id.name);
-                args.jobs.iter().any(|(image, job_args)| {
-                    j.image.is_match(image) && job_args.iter().any(|a| *a == arg)
-                })
+                args.jobs
+                    .iter()
+                    .any(|(image, job_args)| j.image.is_match(image) && job_args.contains(&arg))
             }
             Condition::BackendEnv(name) => backend_pods().any(|(_, spec)| {
                 containers(spec).any(|c| {
