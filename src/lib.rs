@@ -4,6 +4,7 @@
 //! Data flows one way: [`load`] → [`model`] → [`engine`] (running [`rules`] and user [`policy`]
 //! checks) → findings → [`report`].
 
+pub mod certs;
 pub mod engine;
 pub mod load;
 pub mod model;

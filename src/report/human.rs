@@ -93,8 +93,19 @@ pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Resul
         writeln!(out, "{pad}{} {loc}", p.paint("-->", blue))?;
         if let Some(text) = lines.line(&d.location.file, d.location.line) {
             let bar = p.paint("|", blue);
-            let text = text.replace('\t', " ");
+            let mut text = text.replace('\t', " ");
             let col = (d.location.column as usize).saturating_sub(1);
+            // Never echo Secret data, even a certificate: show the key, not the value.
+            if d.object.kind == "Secret"
+                && (d.location.pointer.contains("/data/")
+                    || d.location.pointer.contains("/stringData/"))
+            {
+                text = text.chars().take(col).collect::<String>() + "<redacted>";
+            }
+            // A caBundle or certificate is one very long line: show its start only.
+            if text.chars().count() > col + 40 {
+                text = text.chars().take(col + 40).collect::<String>() + "…";
+            }
             let rest: String = text.chars().skip(col).collect();
             let width = rest
                 .split_whitespace()
