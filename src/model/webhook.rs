@@ -305,15 +305,6 @@ pub struct WebhookGraph {
     pub fingerprints: Vec<Fingerprint>,
 }
 
-/// Whether a base64 caBundle is a placeholder: empty, or only whitespace once decoded (`Cg==`).
-pub fn is_placeholder(value: &str) -> bool {
-    let compact: String = value.split_whitespace().collect();
-    compact.is_empty()
-        || data_encoding::BASE64
-            .decode(compact.as_bytes())
-            .is_ok_and(|b| b.iter().all(u8::is_ascii_whitespace))
-}
-
 fn ca_bundle(node: Option<&Node>, base: &str) -> CaBundle {
     let Some(node) = node else {
         return CaBundle::Absent;
@@ -322,7 +313,7 @@ fn ca_bundle(node: Option<&Node>, base: &str) -> CaBundle {
     match node.scalar_text() {
         None => CaBundle::Absent,
         Some(_) if node.is_null() => CaBundle::Absent,
-        Some(v) if is_placeholder(v) => CaBundle::Placeholder { pointer },
+        Some(v) if crate::certs::is_placeholder(v) => CaBundle::Placeholder { pointer },
         Some(v) => CaBundle::Literal {
             pointer,
             value: v.to_string(),
