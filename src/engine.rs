@@ -79,6 +79,9 @@ pub struct Options {
     pub today: String,
     /// Worker threads for reading files.
     pub threads: usize,
+    /// Files and directories of CustomResourceDefinitions whose schemas custom resources are checked
+    /// against (`--crd`, config `crds:`); they are read for their schemas only, never linted.
+    pub crds: Vec<Input>,
 }
 
 fn rule_policy<'a>(id: &str, user: &'a [Policy]) -> Option<&'a Policy> {
@@ -118,8 +121,19 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
         .flat_map(|r| (r.kinds)(&config.settings))
         .flat_map(|set| set.iter().copied())
         .collect();
+    // CRDs given apart: their schemas, and the kinds they define are kept for SCHEMA001.
+    let schema_sources = if config.enabled(rules::schema::schema001::RULE.id) {
+        load_schema_sources(&opts.crds, config.limits.into(), opts.threads, &mut result)
+    } else {
+        Vec::new()
+    };
+    let defined: HashSet<(&str, &str)> = schema_sources
+        .iter()
+        .filter_map(rules::schema::schema001::crd_kind)
+        .collect();
     let keep = |o: &Object| {
         needed.contains(&(o.group.as_str(), o.id.kind.as_str()))
+            || defined.contains(&(o.group.as_str(), o.id.kind.as_str()))
             || o.annotations().iter().any(|e| {
                 e.key.starts_with(suppression::PREFIX)
                     || rules::ANY_KIND_ANNOTATION_PREFIXES
@@ -168,7 +182,8 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
     if settings.now == 0 {
         settings.now = suppression::midnight(&opts.today).unwrap_or(0);
     }
-    let inv = Inventory::build(objects, settings, config.objects.clone());
+    let mut inv = Inventory::build(objects, settings, config.objects.clone());
+    inv.schema_sources = schema_sources;
 
     // Rules are independent reads of the inventory: run them on the worker threads, keep their order.
     let mut findings: Vec<Finding> = load::parallel_map(&enabled, opts.threads, |rule| {
@@ -261,6 +276,38 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
     ran.sort_by(|a, b| a.id.cmp(&b.id));
     result.rules = ran;
     result
+}
+
+/// Read the CustomResourceDefinitions given apart from the input (`--crd`): files and directories
+/// are read like inputs (their problems are input errors), and only the CRDs are kept.
+fn load_schema_sources(
+    inputs: &[Input],
+    limits: Limits,
+    threads: usize,
+    result: &mut LintResult,
+) -> Vec<Object> {
+    if inputs.is_empty() {
+        return Vec::new();
+    }
+    let (files, walk_errors) = load::walk(inputs, &|_| false);
+    result.input_errors.extend(walk_errors);
+    let loaded = load::parallel_map(&files, threads, |input| {
+        let (file, mut errors) = load::load_input(input, limits);
+        let mut objs = Vec::new();
+        if let Some(file) = file {
+            for doc in file.documents {
+                objects_from_document(usize::MAX, &file.name, doc, &mut objs, &mut errors);
+            }
+        }
+        objs.retain(|o| o.is("apiextensions.k8s.io", "CustomResourceDefinition"));
+        (objs, errors)
+    });
+    let mut crds = Vec::new();
+    for (objs, errors) in loaded {
+        result.input_errors.extend(errors);
+        crds.extend(objs);
+    }
+    crds
 }
 
 /// Drop suppressed findings and report suppressions that are invalid or expired (SUP001/SUP002).

@@ -588,3 +588,193 @@ fn json_lists_and_non_kubernetes_documents() {
     );
     assert!(v["inputErrors"].as_array().unwrap().is_empty());
 }
+
+const TYPO_CERTIFICATE: &str = "apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: shop-tls
+  namespace: web
+spec:
+  secretName: shop-tls
+  dnsName:
+    - shop.example.com
+  issuerRef:
+    name: letsencrypt
+    kind: ClusterIssuer
+";
+
+const WIDGET_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+";
+
+#[test]
+fn crd_flag_validates_custom_resources_against_crds_given_apart() {
+    let dir = scratch("crd-flag");
+    std::fs::create_dir_all(dir.join("crds")).unwrap();
+    std::fs::copy(
+        root().join("testdata/rules/SCHEMA001/crds/certificates.cert-manager.io.yaml"),
+        dir.join("crds/certificates.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("crds/widgets.yaml"), WIDGET_CRD).unwrap();
+    std::fs::write(dir.join("cert.yaml"), TYPO_CERTIFICATE).unwrap();
+    let widget =
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n";
+    std::fs::write(dir.join("widget.yaml"), widget).unwrap();
+
+    // Without a CRD the Certificate is not validated.
+    let o = run(&dir, &["lint", "cert.yaml", "--select", "SCHEMA001"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    // A CRD file: the typo is reported at its line, with a suggestion; the CRD is not linted.
+    let args = [
+        "lint",
+        "cert.yaml",
+        "--crd",
+        "crds/certificates.yaml",
+        "--select",
+        "SCHEMA001",
+        "-o",
+        "json",
+    ];
+    let o = run(&dir, &args, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(rules_of(&v), ["SCHEMA001"]);
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["file"], "cert.yaml");
+    assert_eq!(f["location"]["pointer"], "/spec/dnsName");
+    assert_eq!(f["location"]["line"], 8);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `spec.dnsName`")
+    );
+    assert_eq!(f["help"], "did you mean `dnsNames`?");
+    assert_eq!(v["summary"]["files"], 1, "CRDs given apart are not inputs");
+    assert_eq!(v["summary"]["objects"], 1);
+
+    // A directory of CRDs; a kind no rule lists is kept because a CRD given apart defines it.
+    let o = run(
+        &dir,
+        &[
+            "lint",
+            "cert.yaml",
+            "widget.yaml",
+            "--crd",
+            "crds",
+            "-o",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json(&o);
+    let schema: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SCHEMA001")
+        .collect();
+    assert_eq!(schema.len(), 2, "{v}");
+    assert_eq!(schema[1]["location"]["file"], "widget.yaml");
+    assert_eq!(schema[1]["location"]["pointer"], "/spec/size");
+
+    // The config's `crds:` is relative to the config file.
+    std::fs::create_dir_all(dir.join("apps")).unwrap();
+    std::fs::copy(dir.join("cert.yaml"), dir.join("apps/cert.yaml")).unwrap();
+    std::fs::write(
+        dir.join(".tlscheck.yaml"),
+        "crds: [crds/certificates.yaml]\n",
+    )
+    .unwrap();
+    let o = run(
+        &dir.join("apps"),
+        &["lint", "cert.yaml", "--select", "SCHEMA001"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("did you mean `dnsNames`?"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::remove_file(dir.join(".tlscheck.yaml")).unwrap();
+
+    // CRD paths that cannot be read are input errors (exit 2), like any input.
+    let o = run(
+        &dir,
+        &["lint", "cert.yaml", "--crd", "missing.yaml", "-o", "json"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    assert_eq!(v["inputErrors"][0]["file"], "missing.yaml", "{v}");
+    std::fs::write(dir.join("crds/broken.yaml"), "a: [1\n").unwrap();
+    let o = run(&dir, &["lint", "cert.yaml", "--crd", "crds"], None);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_file(dir.join("crds/broken.yaml")).unwrap();
+    // Stdin is not a CRD source.
+    let o = run(&dir, &["lint", "cert.yaml", "--crd", "-"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn warn_days_and_cluster_resource_namespace_are_accepted() {
+    let dir = scratch("settings-flags");
+    let clean = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n";
+    std::fs::write(dir.join("clean.yaml"), clean).unwrap();
+    let o = run(
+        &dir,
+        &[
+            "lint",
+            "clean.yaml",
+            "--warn-days",
+            "10",
+            "--cluster-resource-namespace",
+            "platform",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&dir, &["lint", "clean.yaml", "--warn-days", "soon"], None);
+    assert_eq!(o.status.code(), Some(2), "usage error");
+    let o = run(
+        &dir,
+        &["lint", "clean.yaml", "--cluster-resource-namespace", ""],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "usage error");
+    let o = run(&dir, &["lint", "--help"], None);
+    let help = stdout(&o);
+    assert!(
+        help.contains("--warn-days <N>")
+            && help.contains("--cluster-resource-namespace <NS>")
+            && help.contains("--crd <PATH>"),
+        "{help}"
+    );
+}

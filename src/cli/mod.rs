@@ -96,6 +96,18 @@ struct LintArgs {
     /// Directory of user policies (repeatable; added to the config's `policies`).
     #[arg(long = "policy", value_name = "DIR")]
     policy: Vec<PathBuf>,
+    /// CustomResourceDefinitions (a file or directory, repeatable; added to the config's `crds`) whose
+    /// schemas custom resources are validated against (SCHEMA001); they are not linted themselves.
+    #[arg(long = "crd", value_name = "PATH")]
+    crd: Vec<PathBuf>,
+    /// Days before expiry from which certificates embedded in manifests are reported
+    /// [default: 30, or `settings.warnDays` in the config].
+    #[arg(long, value_name = "N")]
+    warn_days: Option<u32>,
+    /// Namespace from which cert-manager reads the Secrets of ClusterIssuers (cert-manager's flag of
+    /// the same name) [default: cert-manager, or `settings.clusterResourceNamespace`].
+    #[arg(long, value_name = "NS")]
+    cluster_resource_namespace: Option<String>,
     /// When to colour human output (honours NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
@@ -156,6 +168,24 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
     }
     config.ignore.extend(args.ignore.iter().cloned());
     config.settings.complete |= args.complete;
+    if let Some(days) = args.warn_days {
+        config.settings.warn_days = days;
+    }
+    if let Some(ns) = &args.cluster_resource_namespace {
+        if ns.is_empty() {
+            bail!("`--cluster-resource-namespace` needs a namespace name");
+        }
+        config.settings.cluster_resource_namespace = ns.clone();
+    }
+    if args.crd.iter().any(|p| p.as_os_str() == "-") {
+        bail!("`--crd` reads files and directories, not standard input");
+    }
+    let crds: Vec<Input> = config
+        .crd_paths()
+        .into_iter()
+        .chain(args.crd.iter().cloned())
+        .map(Input::File)
+        .collect();
     config.settings.now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -219,6 +249,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         user_policies,
         today: suppression::today(),
         threads,
+        crds,
     };
     let mut result = engine::lint(&inputs, &opts);
     result.input_errors.extend(policy_errors);

@@ -27,6 +27,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Directories of user policies (relative to the config file's directory).
     pub policies: Vec<PathBuf>,
+    /// Files or directories of CustomResourceDefinitions (relative to the config file's directory)
+    /// whose schemas custom resources are validated against (SCHEMA001); they are not linted.
+    pub crds: Vec<PathBuf>,
     /// Objects that exist outside the input.
     pub objects: Vec<Declared>,
     /// Lowest severity that fails the run (`--fail-on` overrides).
@@ -127,6 +130,18 @@ impl Config {
             dir = d.parent();
         }
         None
+    }
+
+    /// The `crds` paths, relative to the config file's directory.
+    pub fn crd_paths(&self) -> Vec<PathBuf> {
+        self.crds
+            .iter()
+            .map(|p| {
+                self.dir
+                    .as_ref()
+                    .map_or_else(|| p.clone(), |base| base.join(p))
+            })
+            .collect()
     }
 
     /// Whether rule `id` is enabled by select/ignore (longest matching prefix wins; ties ignore).
@@ -259,6 +274,12 @@ mod tests {
         let c = Config::load(&p).unwrap();
         assert_eq!(c.severity["NS008"], Severity::Error);
         assert!(c.settings.complete && c.settings.min_tls == "1.3");
+        std::fs::write(&p, "crds: [crds/, vendor/cert-manager.crds.yaml]\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        assert_eq!(
+            c.crd_paths(),
+            [dir.join("crds/"), dir.join("vendor/cert-manager.crds.yaml")]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

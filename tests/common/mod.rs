@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use tlscheck::engine::{self, LintResult, Options};
-use tlscheck::load::input_for;
+use tlscheck::load::{Input, input_for};
 use tlscheck::policy::Config;
 use tlscheck::report::{self, Format};
 
@@ -11,6 +11,7 @@ use tlscheck::report::{self, Format};
 pub fn lint_with(paths: &[&str], config: Config) -> LintResult {
     let inputs: Vec<_> = paths.iter().map(|p| input_for(p)).collect();
     let opts = Options {
+        crds: config.crd_paths().into_iter().map(Input::File).collect(),
         config,
         user_policies: Vec::new(),
         today: "2026-11-26".into(),
