@@ -778,3 +778,54 @@ fn warn_days_and_cluster_resource_namespace_are_accepted() {
         "{help}"
     );
 }
+
+#[test]
+fn exempt_fingerprints_from_flag_and_config() {
+    let dir = scratch("fingerprints");
+    let fixture = root().join("testdata/rules/WH002/fire-no-ca-source.yaml");
+    std::fs::copy(&fixture, dir.join("hook.yaml")).unwrap();
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["lint", "hook.yaml", "--select", "WH002", "-o", "json"];
+        args.extend_from_slice(extra);
+        run(&dir, &args, None)
+    };
+    let o = lint(&[]);
+    assert_eq!(o.status.code(), Some(1), "no fingerprint: error");
+    std::fs::write(
+        dir.join("ours.yaml"),
+        "- id: demo-cert-rotator\n  summary: our operator rotates its own webhook certificate\n  when:\n    - name: ^demo-\n",
+    )
+    .unwrap();
+    let o = lint(&["--exempt-fingerprint", "ours.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v = json(&o);
+    assert_eq!(v["findings"][0]["severity"], "info");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("recognised demo-cert-rotator: our operator"),
+        "{v}"
+    );
+    // The same file from the configuration.
+    std::fs::write(dir.join(".tlscheck.yaml"), "fingerprints: [ours.yaml]\n").unwrap();
+    assert_eq!(lint(&[]).status.code(), Some(0));
+    std::fs::remove_file(dir.join(".tlscheck.yaml")).unwrap();
+    // A broken file is an input error (exit 2) that names it; the lint still runs.
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "- id: x\n  summary: y\n  when:\n    - nmae: z\n",
+    )
+    .unwrap();
+    let o = lint(&["--exempt-fingerprint", "bad.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v = json(&o);
+    assert!(
+        v["inputErrors"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("bad.yaml"),
+        "{v}"
+    );
+    assert_eq!(rules_of(&v), vec!["WH002"]);
+}

@@ -100,6 +100,10 @@ struct LintArgs {
     /// schemas custom resources are validated against (SCHEMA001); they are not linted themselves.
     #[arg(long = "crd", value_name = "PATH")]
     crd: Vec<PathBuf>,
+    /// File of webhook fingerprints recognised as legitimate non-cert-manager certificate
+    /// management (repeatable; added to the config's `fingerprints` and the built-in ones).
+    #[arg(long = "exempt-fingerprint", value_name = "FILE")]
+    exempt_fingerprint: Vec<PathBuf>,
     /// Days before expiry from which certificates embedded in manifests are reported
     /// [default: 30, or `settings.warnDays` in the config].
     #[arg(long, value_name = "N")]
@@ -190,16 +194,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
 
-    let mut policy_dirs: Vec<PathBuf> = config
-        .policies
-        .iter()
-        .map(|d| {
-            config
-                .dir
-                .as_ref()
-                .map_or_else(|| d.clone(), |base| base.join(d))
-        })
-        .collect();
+    let mut policy_dirs = config.policy_dirs();
     policy_dirs.extend(args.policy.iter().cloned());
     let mut user_policies: Vec<Policy> = Vec::new();
     let mut policy_errors: Vec<InputError> = Vec::new();
@@ -227,6 +222,23 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
             } else {
                 user_policies.push(p);
             }
+        }
+    }
+
+    for path in config
+        .fingerprint_paths()
+        .into_iter()
+        .chain(args.exempt_fingerprint.iter().cloned())
+    {
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| tlscheck::model::fingerprint::parse(&text));
+        match parsed {
+            Ok(fps) => config.settings.extra_fingerprints.extend(fps),
+            Err(e) => policy_errors.push(InputError::file(
+                path.display().to_string(),
+                format!("invalid webhook fingerprints: {e}"),
+            )),
         }
     }
 

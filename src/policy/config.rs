@@ -30,6 +30,9 @@ pub struct Config {
     /// Files or directories of CustomResourceDefinitions (relative to the config file's directory)
     /// whose schemas custom resources are validated against (SCHEMA001); they are not linted.
     pub crds: Vec<PathBuf>,
+    /// Files of webhook fingerprints (relative to the config file's directory) added to the built-in
+    /// ones (same format as `data/webhook-fingerprints.yaml`).
+    pub fingerprints: Vec<PathBuf>,
     /// Objects that exist outside the input.
     pub objects: Vec<Declared>,
     /// Lowest severity that fails the run (`--fail-on` overrides).
@@ -134,7 +137,21 @@ impl Config {
 
     /// The `crds` paths, relative to the config file's directory.
     pub fn crd_paths(&self) -> Vec<PathBuf> {
-        self.crds
+        self.relative(&self.crds)
+    }
+
+    /// The `policies` directories, relative to the config file's directory.
+    pub fn policy_dirs(&self) -> Vec<PathBuf> {
+        self.relative(&self.policies)
+    }
+
+    /// The `fingerprints` files, relative to the config file's directory.
+    pub fn fingerprint_paths(&self) -> Vec<PathBuf> {
+        self.relative(&self.fingerprints)
+    }
+
+    fn relative(&self, paths: &[PathBuf]) -> Vec<PathBuf> {
+        paths
             .iter()
             .map(|p| {
                 self.dir
