@@ -173,3 +173,92 @@ fn whole_corpus_north_south_totals() {
         insta::assert_snapshot!("corpus-ns-ew-totals", format!("{counts:#?}"));
     });
 }
+
+const WH: &[&str] = &["WH"];
+
+/// Info findings of `rules` on one corpus file: their messages.
+fn infos(file: &str, rules: &[&str]) -> Vec<String> {
+    let path = corpus().join(file);
+    let r = common::lint_selected(&[path.to_str().unwrap()], rules);
+    r.diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Info)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn correctly_wired_webhooks_get_no_webhook_findings() {
+    // INVENTORY: gold-standard cert-manager wiring (kubebuilder installs, LBC installs with and
+    // without the `Cg==` placeholder caBundle), and installs whose CA is managed at runtime.
+    for file in [
+        "webhook-kubebuilder-multiversion-install.yaml",
+        "webhook-kubebuilder-project-v4-install.yaml",
+        "alb-lbc-install-v2_1_3_full.yaml",
+        "alb-lbc-install-v2_2_4_full.yaml",
+        "large-certmanager-v1.19.4-release-install.yaml",
+        "mesh-istio-rendered-install-kubeflow.yaml",
+        "mesh-knative-net-istio.yaml",
+        "webhook-rancher-empty-webhook-configs.yaml",
+        "alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml",
+        "large-argocd-install.yaml",
+    ] {
+        let f = serious(file, &["WH001", "WH002", "WH003", "WH004", "WH005", "WH006", "WH007"]);
+        assert!(f.is_empty(), "{file}: {f:?}");
+    }
+}
+
+#[test]
+fn runtime_ca_managers_are_recognised_as_info() {
+    for (file, pattern) in [
+        ("large-certmanager-v1.19.4-release-install.yaml", "cert-manager-webhook"),
+        ("mesh-istio-rendered-install-kubeflow.yaml", "istiod"),
+        ("mesh-knative-net-istio.yaml", "knative"),
+        ("webhook-rancher-empty-webhook-configs.yaml", "rancher-webhook"),
+        ("alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml", "kube-webhook-certgen"),
+    ] {
+        let found = infos(file, &["WH002"]);
+        assert!(
+            !found.is_empty() && found.iter().all(|m| m.starts_with(&format!("recognised {pattern}:"))),
+            "{file}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn unrendered_webhook_bases_are_flagged() {
+    // controller-gen output before kustomize adds inject-ca-from: no CA source in isolation.
+    let f = serious("webhook-kubebuilder-base-webhook-manifests.yaml", &["WH002"]);
+    assert_eq!(f.len(), 2, "one per configuration: {f:?}");
+    let f = serious("webhook-kubebuilder-base-crd-conversion-patch.yaml", &["WH002"]);
+    assert_eq!(rules_of(&f), vec!["WH002"]);
+    // Kustomize placeholders in inject-ca-from are reported once each, as unrendered.
+    for file in [
+        "webhook-katib-cainjection-patch-placeholders.yaml",
+        "webhook-kubeflow-poddefaults-cainjection-patch.yaml",
+        "alb-lbc-kustomize-webhookcainjection_patch.yaml",
+        "alb-lbc-kustomize-crd-cainjection-patch.yaml",
+    ] {
+        let f = serious(file, WH);
+        assert!(!f.is_empty() && rules_of(&f) == vec!["WH003"], "{file}: {f:?}");
+    }
+    // inject-apiserver-ca (docs example 3) is a valid source, graded as a warning.
+    let f = serious("certmanager-docs-cainjector-inject-apiserver-ca.yaml", &["WH002"]);
+    assert_eq!(f, vec![("WH002".into(), "warning".into(), 16)]);
+}
+
+#[test]
+fn whole_corpus_webhook_and_cert_manager_totals() {
+    // Each file is its own project: lint them one by one and count WH/CM/SCHEMA findings (warning and
+    // above) per rule, as a regression guard.
+    let mut counts = std::collections::BTreeMap::new();
+    for f in plain_files() {
+        let r = common::lint_selected(&[f.to_str().unwrap()], &["WH", "CM", "SCHEMA"]);
+        for d in r.diagnostics.iter().filter(|d| d.severity >= Severity::Warning) {
+            *counts.entry(d.rule.clone()).or_insert(0) += 1;
+        }
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", omit_expression => true}, {
+        insta::assert_snapshot!("corpus-wh-cm-totals", format!("{counts:#?}"));
+    });
+}

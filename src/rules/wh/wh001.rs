@@ -38,7 +38,12 @@ const ID: &str = "WH001";
 
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
     for inj in &inv.webhooks.injectables {
+        // Entries of one object usually share a Service: judge each (Service, port) once.
+        let mut seen = std::collections::HashSet::new();
         for (c, s) in service_callees(inv, inj) {
+            if !seen.insert((&s.namespace, &s.name, s.port)) {
+                continue;
+            }
             let what = format!(
                 "Service {}/{}",
                 s.namespace.as_deref().unwrap_or("default"),
