@@ -394,14 +394,18 @@ fn callees_of(id: ObjId, obj: &Object) -> Vec<Callee> {
             let conversion = obj.root.path(&["spec", "conversion"]);
             if conversion.and_then(|c| c.str_at(&["strategy"])) == Some("Webhook") {
                 let conversion = conversion.expect("checked above");
-                // v1: conversion.webhook.clientConfig; v1beta1: conversion.webhookClientConfig.
+                // v1: conversion.webhook.clientConfig; v1beta1: conversion.webhookClientConfig (on a v1
+                // CRD that field does not exist: WH008 reports it).
                 if let Some(config) = conversion.path(&["webhook", "clientConfig"]) {
                     push(
                         CalleeKind::Conversion,
                         config,
                         pointer(["spec", "conversion", "webhook", "clientConfig"]),
                     );
-                } else if let Some(config) = conversion.get("webhookClientConfig") {
+                } else if let Some(config) = conversion
+                    .get("webhookClientConfig")
+                    .filter(|_| obj.id.api_version == "apiextensions.k8s.io/v1beta1")
+                {
                     push(
                         CalleeKind::Conversion,
                         config,
