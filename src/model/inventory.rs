@@ -41,6 +41,12 @@ const WORKLOADS: [(&str, &str, &[&str]); 7] = [
     ("", "Pod", &[]),
 ];
 
+/// The pod template (`metadata` + `spec`) of a workload object; the Pod itself for a bare Pod.
+pub fn pod_template_of(obj: &Object) -> Option<&Node> {
+    let (_, _, path) = WORKLOADS.iter().find(|(g, k, _)| obj.is(g, k))?;
+    obj.root.path(path)
+}
+
 /// A pod template found in a workload: the object and the path to the template (`metadata` + `spec`).
 #[derive(Clone, Debug)]
 pub struct PodTemplate {

@@ -8,7 +8,7 @@ pub mod ownership;
 pub mod settings;
 pub mod webhook;
 
-pub use inventory::{Declared, Inventory, PodTemplate};
+pub use inventory::{Declared, Inventory, PodTemplate, pod_template_of};
 pub use object::{ObjId, ObjRef, Object, group_of, objects_from_document};
 pub use ownership::{IngressGroup, IngressOwner, ServiceOwner};
 pub use settings::Settings;

@@ -42,7 +42,7 @@ use super::{backend_related, unrendered};
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::webhook::{self, CaSource, Callee, Target};
-use crate::model::{Inventory, ObjId, Object, Settings};
+use crate::model::{Inventory, ObjId, Settings, pod_template_of};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity, WORKLOAD_KINDS};
 
 /// Registration.
@@ -62,21 +62,6 @@ const ID: &str = "WH010";
 
 /// The label every Namespace carries with its own name.
 const NAME_LABEL: &str = "kubernetes.io/metadata.name";
-
-/// Where a workload kind keeps its pod template (as in the inventory).
-const TEMPLATE_PATHS: [(&str, &str, &[&str]); 7] = [
-    ("apps", "Deployment", &["spec", "template"]),
-    ("apps", "StatefulSet", &["spec", "template"]),
-    ("apps", "DaemonSet", &["spec", "template"]),
-    ("apps", "ReplicaSet", &["spec", "template"]),
-    ("batch", "Job", &["spec", "template"]),
-    (
-        "batch",
-        "CronJob",
-        &["spec", "jobTemplate", "spec", "template"],
-    ),
-    ("", "Pod", &[]),
-];
 
 /// Three-valued logic for selectors over partly known labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,24 +170,20 @@ fn namespace_labels(inv: &Inventory, ns: &str) -> Labels {
     labels
 }
 
-/// The pod template of a workload.
-fn template(obj: &Object) -> Option<&Node> {
-    let (_, _, path) = TEMPLATE_PATHS.iter().find(|(g, k, _)| obj.is(g, k))?;
-    obj.root.path(path)
-}
-
 /// The namespace cert-manager runs in: that of a Deployment running `cert-manager-controller`.
 fn cert_manager_namespace(inv: &Inventory) -> String {
     inv.of_kind("apps", "Deployment")
         .iter()
         .map(|&d| inv.get(d))
         .find(|d| {
-            template(d).and_then(|t| t.get("spec")).is_some_and(|spec| {
-                webhook::containers(spec).any(|c| {
-                    c.str_at(&["image"])
-                        .is_some_and(|i| i.contains("cert-manager-controller"))
+            pod_template_of(d)
+                .and_then(|t| t.get("spec"))
+                .is_some_and(|spec| {
+                    webhook::containers(spec).any(|c| {
+                        c.str_at(&["image"])
+                            .is_some_and(|i| i.contains("cert-manager-controller"))
+                    })
                 })
-            })
         })
         .and_then(|d| d.ns())
         .unwrap_or("cert-manager")
@@ -216,7 +197,7 @@ fn workload_labels(inv: &Inventory, ns: &str) -> Vec<Labels> {
         .flat_map(|(g, k)| inv.of_kind(g, k).iter())
         .map(|&w| inv.get(w))
         .filter(|w| w.ns() == Some(ns))
-        .filter_map(|w| template(w).map(|t| Labels::of(t.path(&["metadata", "labels"]))))
+        .filter_map(|w| pod_template_of(w).map(|t| Labels::of(t.path(&["metadata", "labels"]))))
         .collect()
 }
 
