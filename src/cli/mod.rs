@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lint manifest files, directories (recursively: .yaml, .yml, .json) and stdin (`-`).
-    Lint(LintArgs),
+    Lint(Box<LintArgs>),
     /// List the rules.
     Rules {
         /// Output format.
@@ -125,7 +125,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
-        Command::Lint(args) => lint(args, &mut out)?,
+        Command::Lint(args) => lint(*args, &mut out)?,
         Command::Rules { output } => {
             list_rules(output, &mut out)?;
             0

@@ -268,7 +268,6 @@ fn check_crd(inj: &Injectable, obj: &Object, out: &mut Vec<Finding>) {
             )
             .help("Move the block to `spec.conversion.webhook.clientConfig` and add `spec.conversion.webhook.conversionReviewVersions: [v1]`."),
         );
-        return;
     }
 }
 
