@@ -829,3 +829,14 @@ fn exempt_fingerprints_from_flag_and_config() {
     );
     assert_eq!(rules_of(&v), vec!["WH002"]);
 }
+
+#[test]
+fn the_readme_example_runs_clean_of_errors() {
+    // `cargo run --release -- lint examples/`, the README's first command: warnings and infos only
+    // (exit 0); the full output is snapshotted so a rule change that alters it is seen.
+    let o = run(&root(), &["lint", "examples/", "--color", "never"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    insta::with_settings!({snapshot_path => "../snapshots", omit_expression => true}, {
+        insta::assert_snapshot!("examples-human", stdout(&o));
+    });
+}

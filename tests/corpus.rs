@@ -203,7 +203,12 @@ fn correctly_wired_webhooks_get_no_webhook_findings() {
         "alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml",
         "large-argocd-install.yaml",
     ] {
-        let f = serious(file, &["WH001", "WH002", "WH003", "WH004", "WH005", "WH006", "WH007"]);
+        let f = serious(
+            file,
+            &[
+                "WH001", "WH002", "WH003", "WH004", "WH005", "WH006", "WH007",
+            ],
+        );
         assert!(f.is_empty(), "{file}: {f:?}");
     }
 }
@@ -211,15 +216,27 @@ fn correctly_wired_webhooks_get_no_webhook_findings() {
 #[test]
 fn runtime_ca_managers_are_recognised_as_info() {
     for (file, pattern) in [
-        ("large-certmanager-v1.19.4-release-install.yaml", "cert-manager-webhook"),
+        (
+            "large-certmanager-v1.19.4-release-install.yaml",
+            "cert-manager-webhook",
+        ),
         ("mesh-istio-rendered-install-kubeflow.yaml", "istiod"),
         ("mesh-knative-net-istio.yaml", "knative"),
-        ("webhook-rancher-empty-webhook-configs.yaml", "rancher-webhook"),
-        ("alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml", "kube-webhook-certgen"),
+        (
+            "webhook-rancher-empty-webhook-configs.yaml",
+            "rancher-webhook",
+        ),
+        (
+            "alb-ingress-nginx-aws-nlb-tls-termination-deploy.yaml",
+            "kube-webhook-certgen",
+        ),
     ] {
         let found = infos(file, &["WH002"]);
         assert!(
-            !found.is_empty() && found.iter().all(|m| m.starts_with(&format!("recognised {pattern}:"))),
+            !found.is_empty()
+                && found
+                    .iter()
+                    .all(|m| m.starts_with(&format!("recognised {pattern}:"))),
             "{file}: {found:?}"
         );
     }
@@ -228,9 +245,15 @@ fn runtime_ca_managers_are_recognised_as_info() {
 #[test]
 fn unrendered_webhook_bases_are_flagged() {
     // controller-gen output before kustomize adds inject-ca-from: no CA source in isolation.
-    let f = serious("webhook-kubebuilder-base-webhook-manifests.yaml", &["WH002"]);
+    let f = serious(
+        "webhook-kubebuilder-base-webhook-manifests.yaml",
+        &["WH002"],
+    );
     assert_eq!(f.len(), 2, "one per configuration: {f:?}");
-    let f = serious("webhook-kubebuilder-base-crd-conversion-patch.yaml", &["WH002"]);
+    let f = serious(
+        "webhook-kubebuilder-base-crd-conversion-patch.yaml",
+        &["WH002"],
+    );
     assert_eq!(rules_of(&f), vec!["WH002"]);
     // Kustomize placeholders in inject-ca-from are reported once each, as unrendered.
     for file in [
@@ -240,10 +263,16 @@ fn unrendered_webhook_bases_are_flagged() {
         "alb-lbc-kustomize-crd-cainjection-patch.yaml",
     ] {
         let f = serious(file, WH);
-        assert!(!f.is_empty() && rules_of(&f) == vec!["WH003"], "{file}: {f:?}");
+        assert!(
+            !f.is_empty() && rules_of(&f) == vec!["WH003"],
+            "{file}: {f:?}"
+        );
     }
     // inject-apiserver-ca (docs example 3) is a valid source, graded as a warning.
-    let f = serious("certmanager-docs-cainjector-inject-apiserver-ca.yaml", &["WH002"]);
+    let f = serious(
+        "certmanager-docs-cainjector-inject-apiserver-ca.yaml",
+        &["WH002"],
+    );
     assert_eq!(f, vec![("WH002".into(), "warning".into(), 16)]);
 }
 
@@ -254,7 +283,11 @@ fn whole_corpus_webhook_and_cert_manager_totals() {
     let mut counts = std::collections::BTreeMap::new();
     for f in plain_files() {
         let r = common::lint_selected(&[f.to_str().unwrap()], &["WH", "CM", "SCHEMA"]);
-        for d in r.diagnostics.iter().filter(|d| d.severity >= Severity::Warning) {
+        for d in r
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Warning)
+        {
             *counts.entry(d.rule.clone()).or_insert(0) += 1;
         }
     }

@@ -49,9 +49,15 @@ fn check_fixture(rule: &str, rel: &str, stem: &str) {
     );
     // No output may echo key material, and no message may quote base64 PEM (which starts
     // `LS0tLS1`); human excerpts of Secret data are redacted by the emitter.
-    assert!(!out.contains("PRIVATE KEY"), "{rel}: output contains key material");
+    assert!(
+        !out.contains("PRIVATE KEY"),
+        "{rel}: output contains key material"
+    );
     let messages = common::render(&result, Format::Json);
-    assert!(!messages.contains("LS0tLS1"), "{rel}: a message quotes base64 PEM");
+    assert!(
+        !messages.contains("LS0tLS1"),
+        "{rel}: a message quotes base64 PEM"
+    );
     insta::with_settings!({snapshot_path => "../snapshots/rules", prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!(format!("{rule}-{stem}"), out);
     });

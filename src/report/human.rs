@@ -103,8 +103,8 @@ pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Resul
                 text = text.chars().take(col).collect::<String>() + "<redacted>";
             }
             // A caBundle or certificate is one very long line: show its start only.
-            if text.chars().count() > 120 {
-                text = text.chars().take(col + 60).collect::<String>() + "…";
+            if text.chars().count() > col + 200 {
+                text = text.chars().take(col + 160).collect::<String>() + "…";
             }
             let rest: String = text.chars().skip(col).collect();
             let width = rest
