@@ -295,3 +295,50 @@ fn whole_corpus_webhook_and_cert_manager_totals() {
         insta::assert_snapshot!("corpus-wh-cm-totals", format!("{counts:#?}"));
     });
 }
+
+#[test]
+fn cert_manager_expectations_of_the_inventory() {
+    // Correct issuer chains: the CA Secret is where the (Cluster)Issuer reads it.
+    for file in [
+        "certmanager-docs-selfsigned-bootstrap-ca-clusterissuer.yaml",
+        "certmanager-docs-selfsigned-bootstrap-ca-issuer.yaml",
+        "certmanager-docs-istio-csr-clusterissuer-chain.yaml",
+        "certmanager-docs-istio-csr-issuer-chain.yaml",
+        "certmanager-istio-csr-bootstrap-ca-chain.yaml",
+        "webhook-kubebuilder-multiversion-install.yaml",
+        "alb-lbc-install-v2_2_4_full.yaml",
+    ] {
+        let f = serious(
+            file,
+            &[
+                "CM002", "CM003", "CM004", "CM005", "CM006", "CM007", "CM008", "CM010",
+            ],
+        );
+        assert!(f.is_empty(), "{file}: {f:?}");
+    }
+    // The docs bootstraps leave the CA at the default 90 days (CM009 warning, RULES §6).
+    let f = serious(
+        "certmanager-docs-selfsigned-bootstrap-ca-issuer.yaml",
+        &["CM"],
+    );
+    assert_eq!(rules_of(&f), vec!["CM009"]);
+    // Placeholder AWS PCA ARN.
+    let f = serious("certmanager-awspca-clusterissuer-example.yaml", &["CM"]);
+    assert_eq!(f, vec![("CM010".into(), "error".into(), 6)]);
+    // kubebuilder project-v4: only the metrics Certificate's placeholder SANs, and the pod webhook
+    // that can block its own pods (WH010).
+    let f = serious(
+        "webhook-kubebuilder-project-v4-install.yaml",
+        &["WH", "CM", "SCHEMA"],
+    );
+    assert_eq!(rules_of(&f), vec!["CM006", "WH010"], "{f:?}");
+    // Katib: a serving certificate marked isCA, with placeholder SANs.
+    let f = serious("webhook-katib-certificate-placeholders.yaml", &["CM"]);
+    assert!(
+        f.iter().any(|(r, _, _)| r == "CM006") && f.iter().any(|(r, _, _)| r == "CM009"),
+        "{f:?}"
+    );
+    // LBC v2.x installs use cert-manager.io/v1alpha2, removed in cert-manager 1.7.
+    let f = serious("alb-lbc-install-v2_2_4_full.yaml", &["CM001"]);
+    assert_eq!(f.len(), 2, "Issuer and Certificate: {f:?}");
+}

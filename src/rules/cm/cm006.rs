@@ -17,8 +17,13 @@
 //!   whitespace) → error (`validateEmailAddresses`: "make sure the supplied value only contains the
 //!   email address itself").
 //!
-//! Values that are unrendered templates (`{{`, `$(`, `${`) are not validated but still count as a
-//! present identity, so chart templates produce no errors.
+//! * `dnsNames` that look like unrendered placeholders — template syntax, or upper-case labels with
+//!   underscores such as kubebuilder's `SERVICE_NAME.SERVICE_NAMESPACE.svc` when its kustomize
+//!   `replacements` are not enabled → one warning per Certificate (not an upstream rejection: the
+//!   certificate is issued, for names no client dials).
+//!
+//! Other values that are unrendered templates (`{{`, `$(`, `${`) are not validated but still count
+//! as a present identity, so chart templates produce no errors.
 
 use std::net::IpAddr;
 
@@ -165,6 +170,7 @@ fn check_certificate(inv: &Inventory, id: ObjId, out: &mut Vec<Finding>) {
         );
     }
     check_ip_addresses(id, spec, out);
+    check_placeholder_dns_names(id, spec, out);
     check_emails(id, spec, out);
 }
 
@@ -233,6 +239,48 @@ fn check_ip_addresses(id: ObjId, spec: &Node, out: &mut Vec<Finding>) {
     }
 }
 
+/// Whether a DNS name still holds a placeholder: template syntax, or an upper-case label with an
+/// underscore (`SERVICE_NAME.SERVICE_NAMESPACE.svc`, kustomize `replacements` not applied) — neither
+/// can be the name a client dials.
+fn placeholder_dns_name(name: &str) -> bool {
+    is_unrendered(name)
+        || name.split('.').any(|label| {
+            label.contains('_')
+                && label.chars().any(|c| c.is_ascii_uppercase())
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+/// Placeholder dnsNames, reported once per Certificate (a template is rendered, not fixed name by name).
+fn check_placeholder_dns_names(id: ObjId, spec: &Node, out: &mut Vec<Finding>) {
+    let items = spec.get("dnsNames").map_or(&[][..], Node::items);
+    let found: Vec<(usize, &str)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| Some((i, n.scalar_text()?)))
+        .filter(|(_, v)| placeholder_dns_name(v))
+        .collect();
+    let Some(&(first, _)) = found.first() else {
+        return;
+    };
+    let names: Vec<String> = found.iter().map(|(_, v)| format!("`{v}`")).collect();
+    out.push(
+        Finding::new(
+            ID,
+            Severity::Warning,
+            id,
+            pointer(["spec", "dnsNames", &first.to_string()]),
+            format!(
+                "dnsNames {} look like unrendered placeholders: the certificate would be issued for names no client dials",
+                names.join(", ")
+            ),
+        )
+        .help("Lint the rendered output (`kustomize build`, `helm template`); in kubebuilder projects enable the `replacements` that fill the Service name and namespace into the Certificate."),
+    );
+}
+
 fn check_emails(id: ObjId, spec: &Node, out: &mut Vec<Finding>) {
     let items = spec.get("emailAddresses").map_or(&[][..], Node::items);
     for (i, item) in items.iter().enumerate() {
@@ -289,7 +337,6 @@ mod tests {
             "  literalSubject: 'CN=foo,O=bar'\n",
             "  literalSubject: 'O=a\\,b,CN=x'\n",
             "  commonName: '{{ .Values.cn }}'\n",
-            "  dnsNames: ['$(SERVICE_NAME).$(SERVICE_NAMESPACE).svc']\n",
             "  ipAddresses: ['${NODE_IP}']\n",
             "  commonName: a-very-long-name-that-is-exactly-sixty-four-bytes-long-012345678\n",
         ] {
@@ -336,6 +383,32 @@ mod tests {
                 "{spec}: {needle} not in {f:#?}"
             );
         }
+    }
+
+    #[test]
+    fn placeholder_dns_names_are_reported_once() {
+        let f = cert(
+            "  dnsNames: ['$(SERVICE_NAME).$(SERVICE_NAMESPACE).svc', 'SERVICE_NAME.SERVICE_NAMESPACE.svc.cluster.local']\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].severity, f[0].pointer.as_str()),
+            (Severity::Warning, "/spec/dnsNames/0")
+        );
+    }
+
+    #[test]
+    fn placeholder_dns_names() {
+        assert!(placeholder_dns_name("SERVICE_NAME.SERVICE_NAMESPACE.svc"));
+        assert!(placeholder_dns_name(
+            "$(SERVICE_NAME).$(SERVICE_NAMESPACE).svc"
+        ));
+        assert!(placeholder_dns_name(
+            "KATIB_SERVICE_NAME_PLACEHOLDER.kubeflow.svc"
+        ));
+        assert!(!placeholder_dns_name("webhook-service.system.svc"));
+        assert!(!placeholder_dns_name("Hook.Example.com"));
+        assert!(!placeholder_dns_name("_acme-challenge.example.com"));
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //!   `template.Subject.String() == ""`; CM-DOCS `selfsigned.md` Caveats). A `commonName` alone is a
 //!   subject DN, so the docs' bootstrap CA is fine.
 //! * issued by an ACME issuer → error: ACME CAs do not issue CA certificates.
+//! * `dnsNames` with in-cluster Service names (`….svc`, `….svc.<domain>`) → warning: a serving
+//!   certificate marked as a CA (Kubeflow Katib's webhook certificate; WH005 reports the same when the
+//!   certificate is wired to a webhook in the input).
 //! * `usages` includes `server auth` → info (cert-manager keeps serverAuth off CAs by default; it
 //!   "can break a lot of clients", `DefaultKeyUsages`).
 //!
@@ -150,6 +153,29 @@ fn check_ca(inv: &Inventory, c: ObjId, spec: &Node, issuer: Option<ObjId>, out: 
             ),
             _ => {}
         }
+    }
+    // A CA that names in-cluster Services is a serving certificate marked isCA by mistake (Katib).
+    let service_names: Vec<&str> = spec
+        .get("dnsNames")
+        .map_or(&[][..], Node::items)
+        .iter()
+        .filter_map(Node::scalar_text)
+        .filter(|d| d.ends_with(".svc") || d.contains(".svc."))
+        .collect();
+    if let Some(first) = service_names.first() {
+        out.push(
+            Finding::new(
+                ID,
+                Severity::Warning,
+                c,
+                is_ca_ptr.clone(),
+                format!(
+                    "`isCA: true` on a certificate for in-cluster Service names (`{first}`{}): a serving certificate should not be a CA — whoever holds its key can sign certificates for any name the clients trust",
+                    if service_names.len() > 1 { ", …" } else { "" }
+                ),
+            )
+            .help("Issue the serving certificate with `isCA: false` from a CA issuer, and keep the CA in its own Certificate."),
+        );
     }
     let usages = spec.get("usages").map_or(&[][..], Node::items);
     if let Some(i) = usages
