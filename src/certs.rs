@@ -551,19 +551,7 @@ pub fn verify_chain(chain: &[Cert], roots: &[Cert]) -> Vec<usize> {
     anchors
 }
 
-/// `YYYY-MM-DD` (UTC) of Unix seconds, for messages.
-pub fn utc_date(secs: i64) -> String {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use crate::time::utc_date;
 
 #[cfg(test)]
 mod tests {

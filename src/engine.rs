@@ -180,7 +180,7 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
     }
     let mut settings = config.settings.clone();
     if settings.now == 0 {
-        settings.now = suppression::midnight(&opts.today).unwrap_or(0);
+        settings.now = crate::time::midnight(&opts.today).unwrap_or(0);
     }
     let mut inv = Inventory::build(objects, settings, config.objects.clone());
     inv.schema_sources = schema_sources;

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tlscheck::engine::{self, Options};
 use tlscheck::load::{Input, InputError, input_for};
-use tlscheck::policy::{Config, Policy, builtin_policies, load_policy_dir, suppression};
+use tlscheck::policy::{Config, Policy, builtin_policies, load_policy_dir};
 use tlscheck::report::{self, Format};
 use tlscheck::rules::Severity;
 
@@ -190,9 +190,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         .chain(args.crd.iter().cloned())
         .map(Input::File)
         .collect();
-    config.settings.now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    config.settings.now = tlscheck::time::now();
 
     let mut policy_dirs = config.policy_dirs();
     policy_dirs.extend(args.policy.iter().cloned());
@@ -259,7 +257,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
     let opts = Options {
         config,
         user_policies,
-        today: suppression::today(),
+        today: tlscheck::time::today(),
         threads,
         crds,
     };

@@ -23,6 +23,9 @@ pub const INJECT_APISERVER_CA: &str = "cert-manager.io/inject-apiserver-ca";
 /// The pre-0.11 key, ignored by current cainjector.
 pub const LEGACY_INJECT_CA_FROM: &str = "certmanager.k8s.io/inject-ca-from";
 
+/// Kinds cainjector injects into (RULES.md §1.6): the first four of [`KINDS`].
+pub const INJECTABLE_KINDS: crate::rules::KindSet = KINDS.split_at(4).0;
+
 /// Kinds the graph reads.
 pub const KINDS: crate::rules::KindSet = &[
     (
@@ -488,7 +491,7 @@ impl WebhookGraph {
         };
         // Workloads by namespace, for the "a workload in namespace X runs with flag" fingerprints.
         for (id, obj) in inv.objects.iter().enumerate() {
-            let injectable = KINDS[..4].iter().any(|(g, k)| obj.is(g, k));
+            let injectable = INJECTABLE_KINDS.iter().any(|(g, k)| obj.is(g, k));
             if !injectable {
                 continue;
             }

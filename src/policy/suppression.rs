@@ -3,6 +3,7 @@
 //! without a reason, with an unreadable date, or past its date suppresses nothing and is reported.
 
 use crate::model::Object;
+use crate::time::is_date;
 
 /// The annotation prefix of suppressions.
 pub const PREFIX: &str = "ignore.tlscheck.io/";
@@ -58,18 +59,6 @@ pub fn parse_value(value: &str, today: &str) -> State {
     State::Active(reason.to_string())
 }
 
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u32>().unwrap_or(0))
-}
-
 /// The suppressions written on an object.
 pub fn suppressions(obj: &Object, today: &str) -> Vec<Suppression> {
     obj.annotations()
@@ -84,41 +73,6 @@ pub fn suppressions(obj: &Object, today: &str) -> Vec<Suppression> {
             })
         })
         .collect()
-}
-
-/// Unix seconds of midnight UTC at the start of `date` (`YYYY-MM-DD`; days-from-civil).
-pub fn midnight(date: &str) -> Option<i64> {
-    if !is_date(date) {
-        return None;
-    }
-    let (y, m, d): (i64, i64, i64) = (
-        date[..4].parse().ok()?,
-        date[5..7].parse().ok()?,
-        date[8..].parse().ok()?,
-    );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400)
-}
-
-/// Today's UTC date as `YYYY-MM-DD` (civil-from-days, no time-zone database needed).
-pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]
@@ -157,19 +111,5 @@ mod tests {
             parse_value("until tomorrow", t),
             State::Invalid(_)
         ));
-    }
-
-    #[test]
-    fn midnight_is_days_from_civil() {
-        assert_eq!(midnight("1970-01-01"), Some(0));
-        assert_eq!(midnight("2000-03-01"), Some(951_868_800));
-        assert_eq!(midnight("2026-11-26"), Some(1_795_651_200));
-        assert_eq!(midnight("2026-13-01"), None);
-    }
-
-    #[test]
-    fn today_is_a_date() {
-        let t = today();
-        assert!(is_date(&t) && t.as_str() > "2024-01-01", "{t}");
     }
 }

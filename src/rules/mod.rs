@@ -167,10 +167,41 @@ pub fn builtin() -> &'static [BuiltinRule] {
     ]
 }
 
+/// Pointer of an annotation.
+pub fn annotation_ptr(key: &str) -> String {
+    crate::load::node::pointer(["metadata", "annotations", key])
+}
+
+/// Whether a value still holds template syntax (Helm `{{ }}`, kustomize `$(VAR)`, envsubst `${VAR}`):
+/// such values are reported once as unrendered (or skipped), never validated.
+pub fn unrendered(value: &str) -> bool {
+    value.contains("{{") || value.contains("$(") || value.contains("${")
+}
+
+/// Severity of "a referenced object is not in the input": an error only when the input is declared
+/// complete (`--complete`), a warning otherwise (RULES.md §9.24).
+pub fn missing_severity(inv: &Inventory) -> Severity {
+    if inv.settings.complete {
+        Severity::Error
+    } else {
+        Severity::Warning
+    }
+}
+
+/// What to say of a referenced object that is not in the input, by completeness of the input.
+pub fn missing_phrase(inv: &Inventory) -> &'static str {
+    if inv.settings.complete {
+        "does not exist (the input is declared complete)"
+    } else {
+        "is not in the input; verify it exists in the cluster"
+    }
+}
+
 /// Annotation prefixes that rules read on objects of any kind (cainjector annotations placed on the
 /// wrong kind, WH003; the pre-0.11 cert-manager annotation group, CM001): objects carrying one are
 /// kept whatever their kind.
-pub const ANY_KIND_ANNOTATION_PREFIXES: &[&str] = &["cert-manager.io/inject-", "certmanager.k8s.io/"];
+pub const ANY_KIND_ANNOTATION_PREFIXES: &[&str] =
+    &["cert-manager.io/inject-", "certmanager.k8s.io/"];
 
 /// A set of `(group, kind)` pairs a rule reads.
 pub type KindSet = &'static [(&'static str, &'static str)];

@@ -55,20 +55,6 @@ const KINDS: KindSet = &[
 
 const REMOVED_VERSIONS: [&str; 3] = ["v1alpha2", "v1alpha3", "v1beta1"];
 
-/// Kinds cainjector injects into (RULES.md §1.6): legacy inject keys there belong to WH002.
-const INJECTABLE: [(&str, &str); 4] = [
-    (
-        "admissionregistration.k8s.io",
-        "ValidatingWebhookConfiguration",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        "MutatingWebhookConfiguration",
-    ),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ("apiregistration.k8s.io", "APIService"),
-];
-
 fn kinds(_: &Settings) -> Vec<KindSet> {
     vec![KINDS]
 }
@@ -145,7 +131,9 @@ fn renamed(suffix: &str) -> Option<String> {
 
 fn check_annotations(inv: &Inventory, id: ObjId, out: &mut Vec<Finding>) {
     let obj = inv.get(id);
-    let injectable = INJECTABLE.iter().any(|(g, k)| obj.is(g, k));
+    let injectable = crate::model::webhook::INJECTABLE_KINDS
+        .iter()
+        .any(|(g, k)| obj.is(g, k));
     for entry in obj.annotations() {
         let Some(suffix) = entry.key.strip_prefix(LEGACY_PREFIX) else {
             continue;

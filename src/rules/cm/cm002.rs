@@ -41,6 +41,7 @@ use crate::model::{Inventory, ObjId, Settings};
 use crate::rules::{
     BuiltinRule, Finding, GATEWAY_KINDS, INGRESS_KINDS, KindSet, MAX_RELATED, Severity,
 };
+pub(crate) use crate::rules::{annotation_ptr, missing_phrase, missing_severity, unrendered};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
@@ -66,40 +67,12 @@ pub(crate) const SHIM_CLUSTER_ISSUER: &str = "cert-manager.io/cluster-issuer";
 pub(crate) const SHIM_ISSUER_KIND: &str = "cert-manager.io/issuer-kind";
 pub(crate) const SHIM_ISSUER_GROUP: &str = "cert-manager.io/issuer-group";
 
-/// Whether a value still holds template syntax (Helm, kustomize vars, envsubst).
-pub(crate) fn unrendered(value: &str) -> bool {
-    value.contains("{{") || value.contains("$(") || value.contains("${")
-}
-
-/// Severity of "a referenced object is not in the input": an error only when the input is complete.
-pub(crate) fn missing_severity(inv: &Inventory) -> Severity {
-    if inv.settings.complete {
-        Severity::Error
-    } else {
-        Severity::Warning
-    }
-}
-
-/// "is not in the input; verify …" or "does not exist", by completeness of the input.
-pub(crate) fn missing_phrase(inv: &Inventory) -> &'static str {
-    if inv.settings.complete {
-        "does not exist (the input is declared complete)"
-    } else {
-        "is not in the input; verify it exists in the cluster"
-    }
-}
-
 /// `ns/name`, or `name` for namespace-less objects.
 pub(crate) fn qualified(ns: Option<&str>, name: &str) -> String {
     match ns {
         Some(ns) => format!("{ns}/{name}"),
         None => name.to_string(),
     }
-}
-
-/// Pointer of an annotation.
-pub(crate) fn annotation_ptr(key: &str) -> String {
-    pointer(["metadata", "annotations", key])
 }
 
 /// The namespaced and the cluster-scoped issuer kind of a known issuer group.

@@ -42,6 +42,7 @@ use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::{IngressOwner, Inventory, ObjId, Settings};
 use crate::rules::{BuiltinRule, Finding, GATEWAY_KINDS, INGRESS_KINDS, KindSet, Severity};
+pub use crate::rules::{annotation_ptr, unrendered as is_unrendered};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
@@ -82,17 +83,6 @@ pub const SHIM_KINDS: KindSet = &[
     ("extensions", "Ingress"),
     ("gateway.networking.k8s.io", "Gateway"),
 ];
-
-/// Whether a value is an unrendered template placeholder (Helm `{{ }}`, kustomize `$(VAR)`, envsubst
-/// `${VAR}`): such values are skipped rather than validated.
-pub fn is_unrendered(value: &str) -> bool {
-    value.contains("{{") || value.contains("$(") || value.contains("${")
-}
-
-/// JSON pointer of an annotation.
-pub fn annotation_ptr(key: &str) -> String {
-    pointer(["metadata", "annotations", key])
-}
 
 /// Go `strconv.ParseBool` true values.
 fn parse_bool_true(v: &str) -> bool {

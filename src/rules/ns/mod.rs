@@ -10,13 +10,8 @@ pub mod ns007;
 pub mod ns008;
 pub mod ns009;
 
-use crate::load::node::pointer;
 use crate::model::{IngressOwner, Inventory, ObjId};
-
-/// Pointer of an annotation.
-pub fn annotation_ptr(key: &str) -> String {
-    pointer(["metadata", "annotations", key])
-}
+pub use crate::rules::annotation_ptr;
 
 /// ALB-owned Ingresses, in input order.
 pub fn alb_ingresses(inv: &Inventory) -> impl Iterator<Item = ObjId> + '_ {

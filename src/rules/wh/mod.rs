@@ -15,37 +15,14 @@ pub mod wh008;
 pub mod wh009;
 pub mod wh010;
 
-use crate::load::node::pointer;
 use crate::model::webhook::{CaSource, Callee, Injectable, Target};
 use crate::model::{Inventory, ObjId, ObjRef};
-use crate::rules::Severity;
-
-/// Severity of "a referenced object is not in the input": decided only when the input is complete.
-pub fn missing_severity(inv: &Inventory) -> Severity {
-    if inv.settings.complete {
-        Severity::Error
-    } else {
-        Severity::Warning
-    }
-}
+use crate::rules::missing_phrase;
+pub use crate::rules::{annotation_ptr, missing_severity, unrendered};
 
 /// "`what` is not in the input", with the advice to check the cluster when the input is partial.
 pub fn not_in_input(inv: &Inventory, what: &str) -> String {
-    if inv.settings.complete {
-        format!("{what} is not in the input")
-    } else {
-        format!("{what} is not in the input; verify it exists in the cluster")
-    }
-}
-
-/// Whether a value still holds template syntax (Helm, kustomize vars, envsubst).
-pub fn unrendered(value: &str) -> bool {
-    value.contains("{{") || value.contains("$(") || value.contains("${")
-}
-
-/// Pointer of an annotation.
-pub fn annotation_ptr(key: &str) -> String {
-    pointer(["metadata", "annotations", key])
+    format!("{what} {}", missing_phrase(inv))
 }
 
 /// Injectables not matched by a §1.8 fingerprint.

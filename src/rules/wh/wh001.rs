@@ -179,7 +179,10 @@ mod tests {
         };
         let f = run_check(check, HOOK, complete);
         assert_eq!(f[0].severity, Severity::Error);
-        assert_eq!(f[0].message, "Service sys/hook is not in the input");
+        assert_eq!(
+            f[0].message,
+            "Service sys/hook does not exist (the input is declared complete)"
+        );
     }
 
     #[test]

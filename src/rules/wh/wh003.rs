@@ -36,19 +36,6 @@ fn kinds(_: &Settings) -> Vec<KindSet> {
 
 const ID: &str = "WH003";
 
-const INJECTABLE: [(&str, &str); 4] = [
-    (
-        "admissionregistration.k8s.io",
-        "ValidatingWebhookConfiguration",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        "MutatingWebhookConfiguration",
-    ),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ("apiregistration.k8s.io", "APIService"),
-];
-
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
     for (id, obj) in inv.objects.iter().enumerate() {
         let present: Vec<(&str, &str)> =
@@ -59,7 +46,10 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
         if present.is_empty() {
             continue;
         }
-        if !INJECTABLE.iter().any(|(g, k)| obj.is(g, k)) {
+        if !crate::model::webhook::INJECTABLE_KINDS
+            .iter()
+            .any(|(g, k)| obj.is(g, k))
+        {
             out.push(
                 Finding::new(
                     ID,
