@@ -509,7 +509,8 @@ impl WebhookGraph {
                 fingerprint: None,
             });
         }
-        let args = ArgIndex::build(inv);
+        // Built on first use: inputs without webhooks never pay for indexing container arguments.
+        let args = std::cell::OnceCell::new();
         let matches: Vec<Option<usize>> = graph
             .injectables
             .iter()
@@ -536,7 +537,13 @@ impl WebhookGraph {
         inj.fingerprint.map(|f| &self.fingerprints[f])
     }
 
-    fn holds(&self, inv: &Inventory, args: &ArgIndex, inj: &Injectable, cond: &Condition) -> bool {
+    fn holds(
+        &self,
+        inv: &Inventory,
+        args: &std::cell::OnceCell<ArgIndex>,
+        inj: &Injectable,
+        cond: &Condition,
+    ) -> bool {
         let obj = inv.get(inj.object);
         let callees = self.callees_of(inj);
         let backend_pods = || {
@@ -559,12 +566,14 @@ impl WebhookGraph {
                 else {
                     return false;
                 };
-                args.by_namespace
+                args.get_or_init(|| ArgIndex::build(inv))
+                    .by_namespace
                     .contains(&(Some(ns), format!("{flag}={name}")))
             }
             Condition::JobArg(j) => {
                 let arg = j.arg.replace("${name}", &obj.id.name);
-                args.jobs
+                args.get_or_init(|| ArgIndex::build(inv))
+                    .jobs
                     .iter()
                     .any(|(image, job_args)| j.image.is_match(image) && job_args.contains(&arg))
             }
