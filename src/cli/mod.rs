@@ -307,10 +307,11 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> Result<()> {
         }
         ListFormat::Human => {
             let width = policies.iter().map(|p| p.name.len()).max().unwrap_or(0);
+            let id_width = policies.iter().map(|p| p.id.len()).max().unwrap_or(0);
             for p in policies {
                 writeln!(
                     out,
-                    "{:<7} {:<width$}  {:<7}  {}",
+                    "{:<id_width$} {:<width$}  {:<7}  {}",
                     p.id,
                     p.name,
                     p.severity.as_str(),
