@@ -31,6 +31,18 @@ pub struct Settings {
     /// Namespace from which cert-manager reads the Secrets of ClusterIssuers (its
     /// `--cluster-resource-namespace` flag).
     pub cluster_resource_namespace: String,
+    /// Istio's root namespace (`meshConfig.rootNamespace`): PeerAuthentications without selector there
+    /// are mesh-wide (EW002, EW003).
+    pub istio_root_namespace: String,
+    /// Namespace of the Linkerd control plane (EW006, EW007).
+    pub linkerd_namespace: String,
+    /// Linkerd's cluster-wide default inbound policy (`proxy.defaultInboundPolicy`, EW002).
+    pub linkerd_default_inbound_policy: String,
+    /// Mesh trust domain (Istio `trustDomain`, Linkerd `identityTrustDomain`).
+    pub trust_domain: String,
+    /// trust-manager's trust namespace (`--trust-namespace`): the only namespace Bundle sources are read
+    /// from (EW007).
+    pub trust_namespace: String,
     /// "Now" as Unix seconds, for certificate expiry. Not configurable: the engine sets it from the
     /// run's date, so one run judges every certificate against the same instant.
     #[serde(skip)]
@@ -53,6 +65,11 @@ impl Default for Settings {
             scan_env_urls: false,
             warn_days: 30,
             cluster_resource_namespace: "cert-manager".into(),
+            istio_root_namespace: "istio-system".into(),
+            linkerd_namespace: "linkerd".into(),
+            linkerd_default_inbound_policy: "all-unauthenticated".into(),
+            trust_domain: "cluster.local".into(),
+            trust_namespace: "cert-manager".into(),
             now: 0,
             extra_fingerprints: Vec::new(),
         }
