@@ -85,6 +85,7 @@ pub struct Inventory {
     /// they are not linted.
     pub schema_sources: Vec<Object>,
     pub(crate) cert_manager: CertManagerIndex,
+    pub(crate) mesh: super::mesh::MeshIndex,
     /// The webhook TLS graph (RULES.md §1.7).
     pub webhooks: WebhookGraph,
 }
@@ -151,6 +152,7 @@ impl Inventory {
             }
         }
         inv.cert_manager = CertManagerIndex::build(&inv);
+        inv.mesh = super::mesh::MeshIndex::build(&inv);
         let mut fingerprints = super::fingerprint::builtin();
         fingerprints.extend(inv.settings.extra_fingerprints.iter().cloned());
         inv.webhooks = WebhookGraph::build(&inv, fingerprints);

@@ -3,6 +3,7 @@
 pub mod certmanager;
 pub mod fingerprint;
 pub mod inventory;
+pub mod mesh;
 pub mod object;
 pub mod ownership;
 pub mod settings;
