@@ -840,3 +840,31 @@ fn the_readme_example_runs_clean_of_errors() {
         insta::assert_snapshot!("examples-human", stdout(&o));
     });
 }
+
+#[test]
+fn istio_root_namespace_decides_what_is_mesh_wide() {
+    let dir = scratch("istio-root");
+    std::fs::write(
+        dir.join("pa.yaml"),
+        "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: mesh-root}\nspec: {mtls: {mode: STRICT}}\n",
+    )
+    .unwrap();
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["lint", "pa.yaml", "--select", "EW003", "-o", "json"];
+        args.extend_from_slice(extra);
+        json(&run(&dir, &args, None))
+    };
+    // With the default root (istio-system) the STRICT policy is only namespace-wide.
+    let v = lint(&[]);
+    assert_eq!(rules_of(&v), vec!["EW003"], "{v}");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("root namespace istio-system")
+    );
+    let v = lint(&["--istio-root-namespace", "mesh-root"]);
+    assert!(rules_of(&v).is_empty(), "{v}");
+    let o = run(&dir, &["lint", "pa.yaml", "--trust-namespace", ""], None);
+    assert_eq!(o.status.code(), Some(2), "usage error");
+}

@@ -112,6 +112,14 @@ struct LintArgs {
     /// the same name) [default: cert-manager, or `settings.clusterResourceNamespace`].
     #[arg(long, value_name = "NS")]
     cluster_resource_namespace: Option<String>,
+    /// Istio's root namespace: PeerAuthentications without selector there are mesh-wide
+    /// [default: istio-system, or `settings.istioRootNamespace`].
+    #[arg(long, value_name = "NS")]
+    istio_root_namespace: Option<String>,
+    /// trust-manager's trust namespace, the only one Bundle sources are read from
+    /// [default: cert-manager, or `settings.trustNamespace`].
+    #[arg(long, value_name = "NS")]
+    trust_namespace: Option<String>,
     /// When to colour human output (honours NO_COLOR).
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
@@ -175,11 +183,29 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
     if let Some(days) = args.warn_days {
         config.settings.warn_days = days;
     }
-    if let Some(ns) = &args.cluster_resource_namespace {
-        if ns.is_empty() {
-            bail!("`--cluster-resource-namespace` needs a namespace name");
+    for (flag, value, setting) in [
+        (
+            "--cluster-resource-namespace",
+            &args.cluster_resource_namespace,
+            &mut config.settings.cluster_resource_namespace,
+        ),
+        (
+            "--istio-root-namespace",
+            &args.istio_root_namespace,
+            &mut config.settings.istio_root_namespace,
+        ),
+        (
+            "--trust-namespace",
+            &args.trust_namespace,
+            &mut config.settings.trust_namespace,
+        ),
+    ] {
+        if let Some(ns) = value {
+            if ns.is_empty() {
+                bail!("`{flag}` needs a namespace name");
+            }
+            *setting = ns.clone();
         }
-        config.settings.cluster_resource_namespace = ns.clone();
     }
     if args.crd.iter().any(|p| p.as_os_str() == "-") {
         bail!("`--crd` reads files and directories, not standard input");
