@@ -407,9 +407,9 @@ pub enum HostTarget {
 }
 
 impl Inventory {
-    /// Resolve an Istio host as written in a resource of namespace `ns`: `svc` ⇒
-    /// `svc.<ns>.svc.<domain>`, `svc.ns` ⇒ `svc.ns.svc.<domain>`, FQDNs as they are; ServiceEntry hosts
-    /// win over Service names.
+    /// Resolve an Istio host as written in a resource of namespace `ns` the way istiod does: a name
+    /// without a dot ⇒ `svc.<ns>.svc.<domain>`; anything with a dot is literal (only the exact
+    /// `svc.ns.svc.<domain>` is a cluster Service); ServiceEntry hosts win over Service names.
     pub fn resolve_istio_host(&self, host: &str, ns: Option<&str>) -> HostTarget {
         if host.contains('*') {
             return HostTarget::Wildcard;
@@ -424,13 +424,17 @@ impl Inventory {
                 return HostTarget::ServiceEntry(se);
             }
         }
+        // istiod's ResolveShortnameToFQDN expands only names without a dot; anything else is taken
+        // literally, so `svc.ns` matches no Kubernetes Service (RULES.md §4 says otherwise).
         let domain = format!(".svc.{}", self.settings.trust_domain);
         let labels: Vec<&str> = host.split('.').collect();
         let (name, namespace) = match labels.as_slice() {
             [svc] => (*svc, ns.unwrap_or("default")),
-            [svc, n] => (*svc, *n),
-            [svc, n, "svc"] => (*svc, *n),
-            [svc, n, "svc", ..] if host.ends_with(&domain) => (*svc, *n),
+            [svc, n, "svc", ..]
+                if host.strip_prefix(&format!("{svc}.{n}")) == Some(domain.as_str()) =>
+            {
+                (*svc, *n)
+            }
             _ => return HostTarget::External,
         };
         match self.find("", "Service", Some(namespace), name) {
@@ -531,8 +535,17 @@ mod tests {
             HostTarget::External
         );
         assert!(matches!(
-            inv.resolve_istio_host("ratings.prod", None),
+            inv.resolve_istio_host("ratings.prod.svc.cluster.local", None),
             HostTarget::ClusterService { .. }
         ));
+        // Dotted short forms are literal for istiod: they match no Kubernetes Service.
+        assert_eq!(
+            inv.resolve_istio_host("reviews.shop", None),
+            HostTarget::External
+        );
+        assert_eq!(
+            inv.resolve_istio_host("reviews.shop.svc", None),
+            HostTarget::External
+        );
     }
 }
