@@ -43,6 +43,15 @@ pub struct Settings {
     /// trust-manager's trust namespace (`--trust-namespace`): the only namespace Bundle sources are read
     /// from (EW007).
     pub trust_namespace: String,
+    /// The input is a live cluster (or a complete dump of one, e.g. `kubectl get -o yaml`): status fields
+    /// are current and an absent object (an EndpointSlice, a cainjector) is really absent. Set by
+    /// `kubectl tlscheck cluster`; implies `complete`.
+    pub live: bool,
+    /// Hours before expiry from which an expiring certificate is an error rather than a warning
+    /// (LIVE002).
+    pub crit_hours: u32,
+    /// Minutes after which an unapproved or pending CertificateRequest is reported (LIVE004).
+    pub cr_pending_minutes: u32,
     /// "Now" as Unix seconds, for certificate expiry. Not configurable: the engine sets it from the
     /// run's date, so one run judges every certificate against the same instant.
     #[serde(skip)]
@@ -70,6 +79,9 @@ impl Default for Settings {
             linkerd_default_inbound_policy: "all-unauthenticated".into(),
             trust_domain: "cluster.local".into(),
             trust_namespace: "cert-manager".into(),
+            live: false,
+            crit_hours: 72,
+            cr_pending_minutes: 15,
             now: 0,
             extra_fingerprints: Vec::new(),
         }

@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod cm;
 pub mod ew;
+pub mod live;
 pub mod ns;
 pub mod schema;
 pub mod wh;
@@ -170,6 +171,15 @@ pub fn builtin() -> &'static [BuiltinRule] {
         cm::cm009::RULE,
         cm::cm010::RULE,
         schema::schema001::RULE,
+        live::live001::RULE,
+        live::live002::RULE,
+        live::live003::RULE,
+        live::live004::RULE,
+        live::live005::RULE,
+        live::live006::RULE,
+        live::live007::RULE,
+        live::live008::RULE,
+        live::live009::RULE,
     ]
 }
 

@@ -1,0 +1,17 @@
+//! LIVE003: not written yet.
+
+use crate::model::{Inventory, Settings};
+use crate::rules::{BuiltinRule, Finding, KindSet};
+
+/// Registration.
+pub const RULE: BuiltinRule = BuiltinRule {
+    id: "LIVE003",
+    kinds,
+    check,
+};
+
+fn kinds(_: &Settings) -> Vec<KindSet> {
+    Vec::new()
+}
+
+fn check(_: &Inventory, _: &mut Vec<Finding>) {}
