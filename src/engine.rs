@@ -31,16 +31,40 @@ pub struct Diagnostic {
 }
 
 /// Where a diagnostic points.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
-    /// File as given on the command line.
+    /// File as given on the command line, or `cluster/<context>` for a live object.
     pub file: String,
-    /// 1-based line.
+    /// 1-based line (0 for a live object).
     pub line: u32,
-    /// 1-based column.
+    /// 1-based column (0 for a live object).
     pub column: u32,
     /// JSON pointer inside the document.
     pub pointer: String,
+}
+
+impl Location {
+    /// Whether this is a live object (located by pointer only).
+    pub fn is_live(&self) -> bool {
+        self.line == 0
+    }
+}
+
+/// JSON contract: `{file, line, column, pointer}` for files, `{source, pointer}` for live objects.
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if self.is_live() {
+            m.serialize_entry("source", &self.file)?;
+        } else {
+            m.serialize_entry("file", &self.file)?;
+            m.serialize_entry("line", &self.line)?;
+            m.serialize_entry("column", &self.column)?;
+        }
+        m.serialize_entry("pointer", &self.pointer)?;
+        m.end()
+    }
 }
 
 /// An input file, for reporters that show source lines.
@@ -50,6 +74,8 @@ pub struct SourceInfo {
     pub name: String,
     /// The text of stdin (files are re-read on demand).
     pub stdin_text: Option<String>,
+    /// A live cluster (`cluster/<context>`): findings are located by pointer, not by line.
+    pub live: bool,
 }
 
 /// Everything a run produced.
@@ -161,6 +187,7 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
             info = Some(SourceInfo {
                 name: file.name,
                 stdin_text: file.stdin_text,
+                live: false,
             });
         }
         (info, kept, count, errors)
@@ -178,6 +205,86 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
             }));
         }
     }
+    check(objects, schema_sources, result, opts)
+}
+
+/// Objects read from a live cluster (`source` is `cluster/<context>`): the same rules, located by
+/// pointer instead of line.
+pub fn lint_cluster(
+    source: String,
+    objects: Vec<Object>,
+    count: usize,
+    input_errors: Vec<InputError>,
+    opts: &Options,
+) -> LintResult {
+    let mut result = LintResult {
+        sources: vec![SourceInfo {
+            name: source,
+            stdin_text: None,
+            live: true,
+        }],
+        objects: count,
+        input_errors,
+        ..Default::default()
+    };
+    let objects = objects
+        .into_iter()
+        .map(|mut o| {
+            o.file = 0;
+            o
+        })
+        .collect();
+    let schema_sources = if opts.config.enabled(rules::schema::schema001::RULE.id) {
+        load_schema_sources(
+            &opts.crds,
+            opts.config.limits.into(),
+            opts.threads,
+            &mut result,
+        )
+    } else {
+        Vec::new()
+    };
+    check(objects, schema_sources, result, opts)
+}
+
+/// The kinds the enabled rules and user policies read, as `(group, kind)`; a `None` group is a user
+/// policy's `Kind` of any group.
+pub fn needed_kinds(opts: &Options) -> Vec<(Option<String>, String)> {
+    let config = &opts.config;
+    let mut kinds: Vec<(Option<String>, String)> = rules::builtin()
+        .iter()
+        .filter(|r| config.enabled(r.id))
+        .flat_map(|r| (r.kinds)(&config.settings))
+        .flat_map(|set| set.iter())
+        .map(|(g, k)| (Some(g.to_string()), k.to_string()))
+        .collect();
+    for p in opts.user_policies.iter().filter(|p| config.enabled(&p.id)) {
+        if let Some(t) = &p.check {
+            kinds.extend(t.kinds().iter().cloned());
+        }
+    }
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// Build the inventory and run the enabled rules and user policies.
+fn check(
+    objects: Vec<Object>,
+    schema_sources: Vec<Object>,
+    mut result: LintResult,
+    opts: &Options,
+) -> LintResult {
+    let config = &opts.config;
+    let enabled: Vec<&rules::BuiltinRule> = rules::builtin()
+        .iter()
+        .filter(|r| config.enabled(r.id))
+        .collect();
+    let user: Vec<&Policy> = opts
+        .user_policies
+        .iter()
+        .filter(|p| config.enabled(&p.id))
+        .collect();
     let mut settings = config.settings.clone();
     if settings.now == 0 {
         settings.now = crate::time::midnight(&opts.today).unwrap_or(0);

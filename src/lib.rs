@@ -5,6 +5,7 @@
 //! checks) → findings → [`report`].
 
 pub mod certs;
+pub mod cluster;
 pub mod engine;
 pub mod load;
 pub mod model;

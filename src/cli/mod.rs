@@ -31,6 +31,10 @@ pub struct Cli {
 enum Command {
     /// Lint manifest files, directories (recursively: .yaml, .yml, .json) and stdin (`-`).
     Lint(Box<LintArgs>),
+    /// Lint the live cluster of the current (or given) kubeconfig context.
+    Cluster(Box<ClusterArgs>),
+    /// Print the least-privilege ClusterRole that `cluster` needs for the enabled rules.
+    Rbac(Box<RbacArgs>),
     /// List the rules.
     Rules {
         /// Output format.
@@ -72,6 +76,65 @@ struct LintArgs {
     /// A file, directory or `-` to lint, as with kubectl (repeatable).
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     filename: Vec<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+struct ClusterArgs {
+    /// Kubeconfig file (replaces the KUBECONFIG chain, as with kubectl).
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    context: Option<String>,
+    /// Namespace of namespaced objects (default: the context's namespace).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    namespace: Option<String>,
+    /// Read namespaced objects of every namespace.
+    #[arg(short = 'A', long)]
+    all_namespaces: bool,
+    /// Label selector for namespaced objects (`-l app=web,tier!=db`).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    selector: Option<String>,
+    /// Timeout of each request (`30s`, `1m`, `0` for none, as with kubectl) [default: 60s].
+    #[arg(long, value_name = "DURATION")]
+    request_timeout: Option<String>,
+    /// List requests in flight at once.
+    #[arg(long, value_name = "N", default_value = "4")]
+    concurrency: usize,
+    /// Objects per list page (`limit`).
+    #[arg(long, value_name = "N", default_value = "500")]
+    chunk_size: u32,
+    /// Hours before expiry from which an expiring certificate is an error (LIVE002)
+    /// [default: 72, or `settings.critHours`].
+    #[arg(long, value_name = "N")]
+    crit_hours: Option<u32>,
+    /// Minutes after which a pending CertificateRequest is reported (LIVE004)
+    /// [default: 15, or `settings.crPendingMinutes`].
+    #[arg(long, value_name = "N")]
+    cr_pending_minutes: Option<u32>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+struct RbacArgs {
+    /// Name of the ClusterRole.
+    #[arg(long, default_value = "kubectl-tlscheck-reader")]
+    name: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+/// Options shared by `lint`, `cluster` and `rbac`: rules, configuration, settings and output.
+#[derive(Args, Debug)]
+struct CommonArgs {
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "human")]
     output: Format,
@@ -134,6 +197,11 @@ pub fn run(cli: Cli) -> Result<i32> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let code = match cli.command {
         Command::Lint(args) => lint(*args, &mut out)?,
+        Command::Cluster(args) => cluster(*args, &mut out)?,
+        Command::Rbac(args) => {
+            rbac(*args, &mut out)?;
+            0
+        }
         Command::Rules { output } => {
             list_rules(output, &mut out)?;
             0
@@ -156,47 +224,155 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         bail!("`-` (stdin) can be given only once");
     }
     let inputs: Vec<Input> = raw.iter().map(|p| input_for(p)).collect();
+    let start = match &inputs[0] {
+        Input::File(p) => p.clone(),
+        Input::Stdin => PathBuf::from("."),
+    };
+    let (opts, fail_on, setup_errors) = prepare(&args.common, &start, |_| {})?;
+    let mut result = engine::lint(&inputs, &opts);
+    finish(
+        &args.common,
+        fail_on,
+        result_with(&mut result, setup_errors),
+        out,
+    )
+}
 
-    let mut config = if args.no_config {
+fn cluster(args: ClusterArgs, out: &mut dyn Write) -> Result<i32> {
+    let request_timeout = args
+        .request_timeout
+        .as_deref()
+        .map(parse_kubectl_duration)
+        .transpose()?
+        .unwrap_or(Some(std::time::Duration::from_secs(60)));
+    let (crit_hours, cr_pending) = (args.crit_hours, args.cr_pending_minutes);
+    let (opts, fail_on, setup_errors) = prepare(&args.common, &PathBuf::from("."), |settings| {
+        // A cluster is the whole world and its status is current.
+        settings.live = true;
+        settings.complete = true;
+        if let Some(h) = crit_hours {
+            settings.crit_hours = h;
+        }
+        if let Some(m) = cr_pending {
+            settings.cr_pending_minutes = m;
+        }
+    })?;
+    let cluster_opts = tlscheck::cluster::ClusterOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        namespace: args.namespace.clone(),
+        all_namespaces: args.all_namespaces,
+        selector: args.selector.clone(),
+        request_timeout,
+        concurrency: args.concurrency,
+        page_size: args.chunk_size,
+    };
+    let needed = engine::needed_kinds(&opts);
+    let mut result = match tlscheck::cluster::fetch(&cluster_opts, &needed) {
+        Ok(fetched) => {
+            let count = fetched.objects.len();
+            let errors = fetched
+                .forbidden
+                .iter()
+                .map(|f| {
+                    InputError::file(
+                        fetched.source.clone(),
+                        format!(
+                            "{} skipped (forbidden: {}); the rules that read it ran without it — grant `get`/`list` (see `kubectl tlscheck rbac`)",
+                            f.kind, f.reason
+                        ),
+                    )
+                })
+                .collect();
+            engine::lint_cluster(fetched.source, fetched.objects, count, errors, &opts)
+        }
+        Err(e) => engine::LintResult {
+            input_errors: vec![InputError::file("cluster", e.to_string())],
+            ..Default::default()
+        },
+    };
+    finish(
+        &args.common,
+        fail_on,
+        result_with(&mut result, setup_errors),
+        out,
+    )
+}
+
+fn rbac(args: RbacArgs, out: &mut dyn Write) -> Result<()> {
+    let (opts, _, errors) = prepare(&args.common, &PathBuf::from("."), |s| s.live = true)?;
+    if let Some(e) = errors.first() {
+        bail!("{}: {}", e.file, e.message);
+    }
+    let kinds = engine::needed_kinds(&opts);
+    write!(
+        out,
+        "{}",
+        tlscheck::cluster::rbac::cluster_role(&kinds, &args.name)
+    )?;
+    Ok(())
+}
+
+/// A kubectl duration: `0` (no timeout), a number of seconds, or Go-style `1m30s`.
+fn parse_kubectl_duration(text: &str) -> Result<Option<std::time::Duration>> {
+    if text == "0" {
+        return Ok(None);
+    }
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Some(std::time::Duration::from_secs(secs)));
+    }
+    let nanos = tlscheck::rules::cm::duration::parse_go_duration(text)
+        .map_err(|e| anyhow::anyhow!("invalid --request-timeout `{text}`: {e}"))?;
+    Ok(Some(std::time::Duration::from_nanos(nanos)).filter(|d| !d.is_zero()))
+}
+
+fn result_with(result: &mut engine::LintResult, errors: Vec<InputError>) -> &engine::LintResult {
+    result.input_errors.extend(errors);
+    result.input_errors.sort();
+    result
+}
+
+/// Read the configuration (discovered from `start` unless given), apply the shared flags, load user
+/// policies and fingerprints. Problems with policies and fingerprint files are input errors.
+fn prepare(
+    common: &CommonArgs,
+    start: &std::path::Path,
+    adjust: impl FnOnce(&mut tlscheck::model::Settings),
+) -> Result<(Options, FailOn, Vec<InputError>)> {
+    let mut config = if common.no_config {
         Config::default()
     } else {
-        let path = match &args.config {
+        let path = match &common.config {
             Some(p) => Some(p.clone()),
-            None => {
-                let start = match &inputs[0] {
-                    Input::File(p) => p.clone(),
-                    Input::Stdin => PathBuf::from("."),
-                };
-                Config::discover(&start)
-            }
+            None => Config::discover(start),
         };
         match path {
             Some(p) => Config::load(&p).with_context(|| "invalid configuration".to_string())?,
             None => Config::default(),
         }
     };
-    if !args.select.is_empty() {
-        config.select = args.select.clone();
+    if !common.select.is_empty() {
+        config.select = common.select.clone();
     }
-    config.ignore.extend(args.ignore.iter().cloned());
-    config.settings.complete |= args.complete;
-    if let Some(days) = args.warn_days {
+    config.ignore.extend(common.ignore.iter().cloned());
+    config.settings.complete |= common.complete;
+    if let Some(days) = common.warn_days {
         config.settings.warn_days = days;
     }
     for (flag, value, setting) in [
         (
             "--cluster-resource-namespace",
-            &args.cluster_resource_namespace,
+            &common.cluster_resource_namespace,
             &mut config.settings.cluster_resource_namespace,
         ),
         (
             "--istio-root-namespace",
-            &args.istio_root_namespace,
+            &common.istio_root_namespace,
             &mut config.settings.istio_root_namespace,
         ),
         (
             "--trust-namespace",
-            &args.trust_namespace,
+            &common.trust_namespace,
             &mut config.settings.trust_namespace,
         ),
     ] {
@@ -207,19 +383,19 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
             *setting = ns.clone();
         }
     }
-    if args.crd.iter().any(|p| p.as_os_str() == "-") {
+    if common.crd.iter().any(|p| p.as_os_str() == "-") {
         bail!("`--crd` reads files and directories, not standard input");
     }
     let crds: Vec<Input> = config
         .crd_paths()
         .into_iter()
-        .chain(args.crd.iter().cloned())
+        .chain(common.crd.iter().cloned())
         .map(Input::File)
         .collect();
     config.settings.now = tlscheck::time::now();
 
     let mut policy_dirs = config.policy_dirs();
-    policy_dirs.extend(args.policy.iter().cloned());
+    policy_dirs.extend(common.policy.iter().cloned());
     let mut user_policies: Vec<Policy> = Vec::new();
     let mut policy_errors: Vec<InputError> = Vec::new();
     for dir in &policy_dirs {
@@ -252,7 +428,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
     for path in config
         .fingerprint_paths()
         .into_iter()
-        .chain(args.exempt_fingerprint.iter().cloned())
+        .chain(common.exempt_fingerprint.iter().cloned())
     {
         let parsed = std::fs::read_to_string(&path)
             .map_err(|e| e.to_string())
@@ -266,7 +442,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         }
     }
 
-    let fail_on = match args.fail_on {
+    let fail_on = match common.fail_on {
         Some(f) => f,
         None => match config.fail_on.as_deref() {
             None => FailOn::Error,
@@ -277,7 +453,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
             })?,
         },
     };
-    let threads = args
+    let threads = common
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let opts = Options {
@@ -287,11 +463,19 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         threads,
         crds,
     };
-    let mut result = engine::lint(&inputs, &opts);
-    result.input_errors.extend(policy_errors);
-    result.input_errors.sort();
+    let mut opts = opts;
+    adjust(&mut opts.config.settings);
+    Ok((opts, fail_on, policy_errors))
+}
 
-    let color = match args.color {
+/// Emit the report and compute the exit code.
+fn finish(
+    common: &CommonArgs,
+    fail_on: FailOn,
+    result: &engine::LintResult,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let color = match common.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
@@ -299,7 +483,7 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
                 && std::io::stdout().is_terminal()
         }
     };
-    report::emit(args.output, &result, out, color)?;
+    report::emit(common.output, result, out, color)?;
 
     if !result.input_errors.is_empty() {
         return Ok(2);

@@ -210,6 +210,35 @@ impl Node {
         pos
     }
 
+    /// Build a tree from JSON (objects read from a cluster): no positions, scalar types from JSON.
+    pub fn from_json(value: &serde_json::Value) -> Node {
+        use serde_json::Value as J;
+        let scalar = |text: String, ty| Value::Scalar(Scalar { text, ty });
+        let value = match value {
+            J::Null => scalar(String::new(), ScalarType::Null),
+            J::Bool(b) => scalar(b.to_string(), ScalarType::Bool(*b)),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => scalar(i.to_string(), ScalarType::Int(i)),
+                None => scalar(n.to_string(), ScalarType::Float(n.as_f64().unwrap_or(0.0))),
+            },
+            J::String(s) => scalar(s.clone(), ScalarType::Str),
+            J::Array(items) => Value::Seq(items.iter().map(Node::from_json).collect()),
+            J::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| Entry {
+                        key: k.clone(),
+                        key_pos: Pos::default(),
+                        value: Node::from_json(v),
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            value,
+            pos: Pos::default(),
+        }
+    }
+
     /// Convert to JSON (for JSON Schema validation and typed deserialisation of small files).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
@@ -253,4 +282,18 @@ where
         out.push_str(&escape_token(&t.to_string()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip() {
+        let v = serde_json::json!({"a": [1, 2.5, "x", true, null], "b": {"c": "d"}});
+        let n = Node::from_json(&v);
+        assert_eq!(n.to_json(), v);
+        assert_eq!(n.path(&["b", "c"]).and_then(Node::as_str), Some("d"));
+        assert_eq!(n.at("/a/0").and_then(Node::as_i64), Some(1));
+    }
 }

@@ -10,6 +10,6 @@ pub mod settings;
 pub mod webhook;
 
 pub use inventory::{Declared, Inventory, PodTemplate, pod_template_of};
-pub use object::{ObjId, ObjRef, Object, group_of, objects_from_document};
+pub use object::{ObjId, ObjRef, Object, group_of, object_from_json, objects_from_document};
 pub use ownership::{IngressGroup, IngressOwner, ServiceOwner};
 pub use settings::Settings;

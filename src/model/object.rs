@@ -177,6 +177,31 @@ pub fn objects_from_document(
     }
 }
 
+/// Cluster-scoped kinds the rules resolve references to (their `metadata.namespace` is ignored).
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("networking.k8s.io", "IngressClass"),
+    ("gateway.networking.k8s.io", "GatewayClass"),
+    ("cert-manager.io", "ClusterIssuer"),
+    ("awspca.cert-manager.io", "AWSPCAClusterIssuer"),
+    ("trust.cert-manager.io", "Bundle"),
+    ("trust-manager.io", "ClusterBundle"),
+];
+
+/// An object read from a cluster (positions are all zero; findings are located by pointer).
+pub fn object_from_json(file: usize, value: &serde_json::Value) -> Option<Object> {
+    let mut errors = Vec::new();
+    make_object(file, "", String::new(), Node::from_json(value), &mut errors)
+}
+
 fn make_object(
     file: usize,
     file_name: &str,
@@ -199,9 +224,11 @@ fn make_object(
         .and_then(Node::scalar_text)
         .unwrap_or("")
         .to_string();
+    // The API server ignores `metadata.namespace` on cluster-scoped kinds; so do references to them.
     let namespace = meta
         .and_then(|m| m.get("namespace"))
         .and_then(Node::scalar_text)
+        .filter(|_| !CLUSTER_SCOPED.contains(&(group_of(api_version), kind)))
         .map(str::to_string);
     let id = ObjRef {
         api_version: api_version.to_string(),

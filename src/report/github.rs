@@ -41,13 +41,22 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
             d.object.display(),
             d.help
         ));
-        writeln!(
-            out,
-            "::{level} file={},line={},col={},title={title}::{message}",
-            escape_property(&d.location.file),
-            d.location.line,
-            d.location.column
-        )?;
+        if d.location.is_live() {
+            // No file to annotate: a plain workflow message naming the cluster and pointer.
+            writeln!(
+                out,
+                "::{level} title={title}::{}",
+                escape_data(&format!("{} {}: ", d.location.file, d.location.pointer)) + &message
+            )?;
+        } else {
+            writeln!(
+                out,
+                "::{level} file={},line={},col={},title={title}::{message}",
+                escape_property(&d.location.file),
+                d.location.line,
+                d.location.column
+            )?;
+        }
     }
     Ok(())
 }

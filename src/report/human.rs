@@ -84,14 +84,21 @@ pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Resul
             p.paint(&head, p.severity(d.severity)),
             p.paint(&d.message, bold)
         )?;
-        let loc = format!(
-            "{}:{}:{}",
-            d.location.file, d.location.line, d.location.column
-        );
+        let loc = if d.location.is_live() {
+            format!("{} {}", d.location.file, d.location.pointer)
+        } else {
+            format!(
+                "{}:{}:{}",
+                d.location.file, d.location.line, d.location.column
+            )
+        };
         let num = d.location.line.to_string();
         let pad = " ".repeat(num.len());
         writeln!(out, "{pad}{} {loc}", p.paint("-->", blue))?;
-        if let Some(text) = lines.line(&d.location.file, d.location.line) {
+        let excerpt = (!d.location.is_live())
+            .then(|| lines.line(&d.location.file, d.location.line))
+            .flatten();
+        if let Some(text) = excerpt {
             let bar = p.paint("|", blue);
             let mut text = text.replace('\t', " ");
             let col = (d.location.column as usize).saturating_sub(1);

@@ -73,16 +73,7 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
                 "ruleId": d.rule,
                 "level": level(d.severity),
                 "message": {"text": format!("{} ({})", d.message, d.object.display())},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&d.location.file), "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": d.location.line, "startColumn": d.location.column},
-                    },
-                    "logicalLocations": [{
-                        "fullyQualifiedName": format!("{}{}", d.location.file, d.location.pointer),
-                        "kind": "element",
-                    }],
-                }],
+                "locations": [location(&d.location)],
                 "partialFingerprints": {
                     "tlscheck/v1": format!("{}:{}:{}", d.rule, d.object.display(), d.location.pointer),
                 },
@@ -128,4 +119,22 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+/// A SARIF location: a file region, or only a logical location for a live object.
+fn location(l: &crate::engine::Location) -> serde_json::Value {
+    let logical = json!([{
+        "fullyQualifiedName": format!("{}{}", l.file, l.pointer),
+        "kind": "element",
+    }]);
+    if l.is_live() {
+        return json!({"logicalLocations": logical});
+    }
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(&l.file), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": l.line, "startColumn": l.column},
+        },
+        "logicalLocations": logical,
+    })
 }
