@@ -277,12 +277,17 @@ fn unrendered_webhook_bases_are_flagged() {
 }
 
 #[test]
-fn whole_corpus_webhook_and_cert_manager_totals() {
-    // Each file is its own project: lint them one by one and count WH/CM/SCHEMA findings (warning and
-    // above) per rule, as a regression guard.
+fn whole_corpus_in_cluster_totals() {
+    // Each file is its own project: lint them one by one and count mesh, webhook, cert-manager and
+    // schema findings (warning and above) per rule, as a regression guard.
     let mut counts = std::collections::BTreeMap::new();
     for f in plain_files() {
-        let r = common::lint_selected(&[f.to_str().unwrap()], &["WH", "CM", "SCHEMA"]);
+        let r = common::lint_selected(
+            &[f.to_str().unwrap()],
+            &[
+                "EW002", "EW003", "EW004", "EW005", "EW006", "EW007", "WH", "CM", "SCHEMA",
+            ],
+        );
         for d in r
             .diagnostics
             .iter()
@@ -292,7 +297,7 @@ fn whole_corpus_webhook_and_cert_manager_totals() {
         }
     }
     insta::with_settings!({snapshot_path => "../snapshots", omit_expression => true}, {
-        insta::assert_snapshot!("corpus-wh-cm-totals", format!("{counts:#?}"));
+        insta::assert_snapshot!("corpus-in-cluster-totals", format!("{counts:#?}"));
     });
 }
 
@@ -341,4 +346,85 @@ fn cert_manager_expectations_of_the_inventory() {
     // LBC v2.x installs use cert-manager.io/v1alpha2, removed in cert-manager 1.7.
     let f = serious("alb-lbc-install-v2_2_4_full.yaml", &["CM001"]);
     assert_eq!(f.len(), 2, "Issuer and Certificate: {f:?}");
+}
+
+#[test]
+fn mesh_expectations_of_the_inventory() {
+    // istioctl analyze's DestinationRule CA-certificate analyzer: IST0128 destination level, IST0129
+    // port level, nothing with caCertificates.
+    let ist = |file: &str| -> Vec<String> {
+        let path = corpus().join(file);
+        common::lint_selected(&[path.to_str().unwrap()], &["EW004"])
+            .diagnostics
+            .iter()
+            .filter_map(|d| {
+                ["IST0128", "IST0129"]
+                    .into_iter()
+                    .find(|c| d.message.contains(c))
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    assert_eq!(
+        ist("mesh-istio-analyzer-dr-credentialname-no-selector.yaml"),
+        ["IST0128"]
+    );
+    assert_eq!(
+        ist("mesh-istio-analyzer-dr-no-ca-compound.yaml"),
+        ["IST0128", "IST0129"]
+    );
+    assert!(ist("mesh-istio-analyzer-dr-with-ca.yaml").is_empty());
+    assert_eq!(
+        ist("mesh-istio-egress-tls-origination-googleapis.yaml"),
+        ["IST0129"]
+    );
+    for file in [
+        "mesh-istio-bookinfo-destination-rule-all-mtls.yaml",
+        "mesh-istio-destinationrule-istio-mutual-kfp.yaml",
+        "mesh-istio-permissive-peerauthn-dr-wildcard-istio-mutual.yaml",
+    ] {
+        assert!(serious(file, &["EW004"]).is_empty(), "{file}");
+    }
+    // Istio's PeerAuthentication validation test data: every invalid document is rejected, the valid
+    // ones are not.
+    let f = serious("mesh-istio-validation-peerauth-invalid.yaml", &["EW003"]);
+    assert_eq!(f.len(), 6, "{f:?}");
+    assert!(f.iter().all(|(_, s, _)| s == "error"));
+    assert!(serious("mesh-istio-validation-peerauth-valid.yaml", &["EW003"]).is_empty());
+    // Namespace-wide DISABLE is flagged; Knative's port-level PERMISSIVE for the apiserver is not.
+    assert_eq!(
+        serious("mesh-istio-peerauthn-disable.yaml", &["EW003"]),
+        vec![("EW003".into(), "warning".into(), 8)]
+    );
+    assert!(serious("mesh-knative-net-istio.yaml", &["EW"]).is_empty());
+    // istio-csr with istiod's CA server off and caAddress pointing at istio-csr.
+    for file in [
+        "mesh-istio-csr-istiooperator.yaml",
+        "certmanager-docs-istio-csr-issuer-chain.yaml",
+        "mesh-istio-csr-peerauthentication-strict-default.yaml",
+    ] {
+        assert!(serious(file, &["EW"]).is_empty(), "{file}");
+    }
+    // Linkerd: the golden install's self-issued identity issuer verifies against its trust anchor (same
+    // DN, different key); the Helm golden's test values are not PEM.
+    assert!(
+        serious(
+            "mesh-linkerd-install-default-golden.yaml",
+            &["EW006", "EW007"]
+        )
+        .is_empty()
+    );
+    let f = serious(
+        "mesh-linkerd-helm-control-plane-externalsecret-golden.yaml",
+        &["EW006", "EW007"],
+    );
+    assert_eq!(rules_of(&f), vec!["EW006", "EW007"], "{f:?}");
+    // trust-manager: a cross-signed (not self-signed) inline CA valid until 2028 is fine.
+    assert!(
+        serious(
+            "certmanager-docs-trust-manager-bundle-inline-ca.yaml",
+            &["EW007"]
+        )
+        .is_empty()
+    );
 }
