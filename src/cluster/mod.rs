@@ -363,8 +363,18 @@ fn classify(source: &str, what: &str, e: kube::Error) -> ClusterError {
             message: format!("{what}: {} ({})", status.message, status.code),
         },
         other => {
-            let text = other.to_string();
-            let message = if text.contains("elapsed") || text.contains("timed out") {
+            // The I/O timeout is deep in the error's source chain (`ServiceError: … SendRequest`).
+            let mut text = other.to_string();
+            let mut cause = std::error::Error::source(&other);
+            while let Some(e) = cause {
+                text.push_str(": ");
+                text.push_str(&e.to_string());
+                cause = e.source();
+            }
+            let message = if text.contains("elapsed")
+                || text.contains("timed out")
+                || text.contains("deadline has elapsed")
+            {
                 format!("{what} timed out (--request-timeout)")
             } else {
                 format!("{what}: cannot reach the API server: {text}")

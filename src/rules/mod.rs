@@ -206,7 +206,9 @@ pub fn missing_severity(inv: &Inventory) -> Severity {
 
 /// What to say of a referenced object that is not in the input, by completeness of the input.
 pub fn missing_phrase(inv: &Inventory) -> &'static str {
-    if inv.settings.complete {
+    if inv.settings.live {
+        "does not exist in the cluster"
+    } else if inv.settings.complete {
         "does not exist (the input is declared complete)"
     } else {
         "is not in the input; verify it exists in the cluster"
