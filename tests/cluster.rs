@@ -206,6 +206,22 @@ fn pagination_and_namespace_scope() {
         ],
     ));
     assert_eq!(findings(&paged), findings(&all));
+    // A server without aggregated discovery (before Kubernetes 1.26): per-group discovery, same result.
+    server.set_aggregated_discovery(false);
+    let legacy = json(&run(
+        &dir,
+        &[
+            "cluster",
+            "--kubeconfig",
+            kc,
+            "-A",
+            "--no-config",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(findings(&legacy), findings(&all));
+    server.set_aggregated_discovery(true);
     assert!(
         server
             .requests()

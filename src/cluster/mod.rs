@@ -178,25 +178,46 @@ async fn fetch_async(
     groups.sort_unstable();
     groups.dedup();
     let any_group = needed.iter().any(|(g, _)| g.is_none());
-    let mut discovery = Discovery::new(client.clone());
-    if !any_group {
-        discovery = discovery.filter(&groups);
+    // Aggregated discovery (two requests) where the server speaks it; per-group discovery otherwise
+    // (`run_aggregated` returns no groups from a server that only has the legacy documents).
+    let discover = |aggregated: bool| {
+        let mut d = Discovery::new(client.clone());
+        if !any_group {
+            d = d.filter(&groups);
+        }
+        async move {
+            if aggregated {
+                d.run_aggregated().await
+            } else {
+                d.run().await
+            }
+        }
+    };
+    let timed = |fut| async {
+        tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| ClusterError::Timeout {
+                cluster: source.clone(),
+                what: "discovery".into(),
+                secs: timeout.as_secs_f64(),
+            })
+    };
+    let mut requests = 2;
+    let mut discovery = timed(discover(true))
+        .await?
+        .ok()
+        .filter(|d| d.groups().next().is_some());
+    if discovery.is_none() {
+        let d = timed(discover(false))
+            .await?
+            .map_err(|e| err("discovery", e))?;
+        requests += 2 + d.groups().map(|g| g.versions().count()).sum::<usize>();
+        discovery = Some(d);
     }
-    let discovery = tokio::time::timeout(timeout, discovery.run())
-        .await
-        .map_err(|_| ClusterError::Timeout {
-            cluster: source.clone(),
-            what: "discovery".into(),
-            secs: timeout.as_secs_f64(),
-        })?
-        .map_err(|e| err("discovery", e))?;
+    let discovery = discovery.expect("set above");
     let mut fetched = Fetched {
         source: source.clone(),
-        // Discovery reads /api, /apis and one document per group version.
-        requests: 2 + discovery
-            .groups()
-            .map(|g| g.versions().count())
-            .sum::<usize>(),
+        requests,
         ..Default::default()
     };
 
