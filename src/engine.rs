@@ -286,6 +286,8 @@ fn check(
         .filter(|p| config.enabled(&p.id))
         .collect();
     let mut settings = config.settings.clone();
+    // A live cluster (or a complete dump of one) is the whole world.
+    settings.complete |= settings.live;
     if settings.now == 0 {
         settings.now = crate::time::midnight(&opts.today).unwrap_or(0);
     }

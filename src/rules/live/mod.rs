@@ -10,3 +10,6 @@ pub mod live006;
 pub mod live007;
 pub mod live008;
 pub mod live009;
+pub mod status;
+pub mod time;
+pub mod webhooks;
