@@ -90,6 +90,7 @@ use crate::certs::{Cert, Content, Encoding, read_value};
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::certmanager::{self, IssuerType, issuer_type};
+use crate::model::selector::{Tri, namespace_labels, selects};
 use crate::model::webhook::containers;
 use crate::model::{Inventory, ObjId, ObjRef, Object, Settings, pod_template_of};
 use crate::rules::cm::cm008::is_ca;
@@ -130,7 +131,6 @@ const ROOTS: &str = "linkerd-identity-trust-roots";
 const ROOTS_KEY: &str = "ca-bundle.crt";
 /// The Secret Linkerd's identity controller reads its issuer from.
 const ISSUER_SECRET: &str = "linkerd-identity-issuer";
-const NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
     let views: Vec<View> = inv
@@ -1137,108 +1137,6 @@ fn check_secret_target(cx: &Cx, v: &View, out: &mut Vec<Finding>) {
 // ---------------------------------------------------------------------------------------------------
 // Label selectors (tri-state: a Namespace that is not in the input has unknown labels).
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Tri {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl Tri {
-    fn and(self, other: Tri) -> Tri {
-        match (self, other) {
-            (Tri::No, _) | (_, Tri::No) => Tri::No,
-            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
-            _ => Tri::Yes,
-        }
-    }
-}
-
-/// Labels of a namespace: every label when the Namespace is in the input, else only the name label.
-struct NsLabels {
-    known: Vec<(String, String)>,
-    complete: bool,
-}
-
-impl NsLabels {
-    fn of(inv: &Inventory, ns: &str) -> Self {
-        let mut labels = match inv.find("", "Namespace", None, ns) {
-            Some(n) => NsLabels {
-                known: inv
-                    .get(n)
-                    .root
-                    .path(&["metadata", "labels"])
-                    .map_or(&[][..], Node::entries)
-                    .iter()
-                    .filter_map(|e| Some((e.key.clone(), e.value.scalar_text()?.to_string())))
-                    .collect(),
-                complete: true,
-            },
-            None => NsLabels {
-                known: Vec::new(),
-                complete: false,
-            },
-        };
-        labels.known.retain(|(k, _)| k != NAME_LABEL);
-        labels.known.push((NAME_LABEL.to_string(), ns.to_string()));
-        labels
-    }
-
-    /// `Some(Some(v))` present, `Some(None)` known absent, `None` unknown.
-    fn get(&self, key: &str) -> Option<Option<&str>> {
-        match self.known.iter().find(|(k, _)| k == key) {
-            Some((_, v)) => Some(Some(v)),
-            None if self.complete => Some(None),
-            None => None,
-        }
-    }
-}
-
-fn requirement(labels: &NsLabels, key: &str, op: &str, values: &[&str]) -> Tri {
-    let Some(value) = labels.get(key) else {
-        return Tri::Unknown;
-    };
-    let yes = |b: bool| if b { Tri::Yes } else { Tri::No };
-    match op {
-        "In" => yes(value.is_some_and(|v| values.contains(&v))),
-        "NotIn" => yes(value.is_none_or(|v| !values.contains(&v))),
-        "Exists" => yes(value.is_some()),
-        "DoesNotExist" => yes(value.is_none()),
-        _ => Tri::Unknown,
-    }
-}
-
-/// Evaluate a `metav1.LabelSelector`; absent, null or `{}` selects every namespace (trust-manager:
-/// "If namespaceSelector is empty, a Bundle's target will be synced to all Namespaces").
-fn selects(selector: Option<&Node>, labels: &NsLabels) -> Tri {
-    let Some(sel) = selector.filter(|s| !s.is_null()) else {
-        return Tri::Yes;
-    };
-    if !matches!(sel.value, crate::load::Value::Map(_)) {
-        return Tri::Unknown;
-    }
-    let mut result = Tri::Yes;
-    for e in sel.get("matchLabels").map_or(&[][..], Node::entries) {
-        let Some(v) = e.value.scalar_text() else {
-            return Tri::Unknown;
-        };
-        result = result.and(requirement(labels, &e.key, "In", &[v]));
-    }
-    for expr in sel.get("matchExpressions").map_or(&[][..], Node::items) {
-        let (Some(key), Some(op)) = (expr.str_at(&["key"]), expr.str_at(&["operator"])) else {
-            return Tri::Unknown;
-        };
-        let values: Vec<&str> = expr
-            .get("values")
-            .map_or(&[][..], Node::items)
-            .iter()
-            .filter_map(Node::scalar_text)
-            .collect();
-        result = result.and(requirement(labels, key, op, &values));
-    }
-    result
-}
-
 /// A selector for messages: `a=b, c In (x, y)`.
 fn describe_selector(selector: Option<&Node>) -> String {
     let Some(sel) = selector else {
@@ -1359,7 +1257,7 @@ fn check_linkerd(inv: &Inventory, views: &[View], out: &mut Vec<Finding>) {
             ),
         }
     }
-    let labels = NsLabels::of(inv, l);
+    let labels = namespace_labels(inv, l);
     for v in views.iter().filter(|v| v.name == ROOTS) {
         if !v.cm_keys.iter().any(|(k, _)| *k == ROOTS_KEY) {
             let (ptr, what) = match (v.cm_keys.first(), &v.cm_target) {
@@ -1601,8 +1499,8 @@ spec:
                 settings(),
             )
         };
-        let known = NsLabels::of(&inv, "linkerd");
-        let unknown = NsLabels::of(&inv, "other");
+        let known = namespace_labels(&inv, "linkerd");
+        let unknown = namespace_labels(&inv, "other");
         let s = sel("{matchLabels: {linkerd.io/is-control-plane: 'true'}}");
         let node = s.get(0).root.get("data");
         assert_eq!(selects(node, &known), Tri::Yes);
