@@ -18,11 +18,11 @@
 //! Reported at the Ready condition's `status` (or at `status` when there is no condition).
 
 use super::status::{Condition, condition, created, describe, status_pointer, timestamp};
-use super::time::{HOUR, MINUTE, human, when};
 use crate::load::Node;
 use crate::model::certmanager::GROUP;
 use crate::model::{Inventory, Object, Settings};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity};
+use crate::time::{HOUR, MINUTE, human, when};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

@@ -22,11 +22,11 @@
 //! checks). Messages name the subject and the UTC date, never Secret data.
 
 use super::status::{certs_of, describe, timestamp};
-use super::time::{DAY, HOUR, human, when};
 use crate::certs::Cert;
 use crate::model::certmanager::GROUP;
 use crate::model::{Inventory, ObjId, Object, Settings};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity};
+use crate::time::{DAY, HOUR, human, when};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

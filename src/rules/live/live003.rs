@@ -20,7 +20,6 @@
 use std::collections::BTreeMap;
 
 use super::status::{condition, created, describe, flags, status_pointer};
-use super::time::{MINUTE, human};
 use crate::load::Node;
 use crate::model::certmanager::{AWSPCA_GROUP, GROUP, IssuerRef, Resolution};
 use crate::model::webhook::containers;
@@ -29,6 +28,7 @@ use crate::rules::cm::cm002::{
     SHIM_CLUSTER_ISSUER, SHIM_ISSUER, SHIM_ISSUER_GROUP, SHIM_ISSUER_KIND,
 };
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity, WORKLOAD_KINDS};
+use crate::time::{MINUTE, human};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

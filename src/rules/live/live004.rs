@@ -20,11 +20,11 @@
 //! never reported (istio-csr deletes them after signing; RULES.md §9.27).
 
 use super::status::{Condition, condition, created, describe, status_pointer};
-use super::time::{MINUTE, human, when};
 use crate::load::Node;
 use crate::model::certmanager::{AWSPCA_GROUP, GROUP, IssuerRef};
 use crate::model::{Inventory, ObjId, Object, Settings};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity};
+use crate::time::{MINUTE, human, when};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {
@@ -150,7 +150,7 @@ fn judge(inv: &Inventory, cr: ObjId) -> Option<Finding> {
             .root
             .path(&["status", "failureTime"])
             .and_then(Node::scalar_text)
-            .and_then(super::time::parse_rfc3339)
+            .and_then(crate::time::parse_rfc3339)
             .map(|t| format!(" at {}", when(t, now)))
             .unwrap_or_default();
         return error(

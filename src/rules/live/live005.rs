@@ -25,13 +25,13 @@
 //! who (LIVE008 checks cainjector). Messages name subjects and UTC dates, never certificate data.
 
 use super::status::{Pem, named, read_pem};
-use super::time::{DAY, human};
 use super::webhooks::{callee_text, injector, self_rotating, serving_chains, target_text};
 use crate::certs::{self, Cert, Encoding};
 use crate::load::Node;
 use crate::model::webhook::{self, CaBundle, Callee, CalleeKind, Injectable, Target};
 use crate::model::{Inventory, Settings};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity, WORKLOAD_KINDS};
+use crate::time::{DAY, human};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

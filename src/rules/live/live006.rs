@@ -27,12 +27,12 @@
 //! (not yet expired) material is LIVE005 (caBundle), LIVE002 (cert-manager) and LIVE009 (unmanaged).
 
 use super::status::{Pem, describe, named, read_pem};
-use super::time::when;
 use super::webhooks::{Chain, callee_text, serving_chains, target_text};
 use crate::certs::{self, Cert, Encoding};
 use crate::model::webhook::{self, CaBundle, CaSource, Callee, Injectable, Target};
 use crate::model::{Inventory, Settings};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity, WORKLOAD_KINDS};
+use crate::time::when;
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

@@ -30,7 +30,6 @@
 //!   Compared certificate by certificate: merged bundles hold more (RULES.md §9.13).
 
 use super::status::{Flag, certs_of, describe, flags, go_bool, qualified};
-use super::time::{MINUTE, human, when};
 use super::webhooks::callee_text;
 use crate::load::{Limits, Node, parse_stream};
 use crate::model::webhook::{
@@ -39,6 +38,7 @@ use crate::model::webhook::{
 };
 use crate::model::{Inventory, ObjId, Object, Settings};
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity, annotation_ptr};
+use crate::time::{MINUTE, human, when};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

@@ -28,7 +28,6 @@
 use std::collections::HashSet;
 
 use super::status::{Pem, cert_manager_secret, certs_of, describe, named, pem_value, read_pem};
-use super::time::{DAY, human, when};
 use super::webhooks::self_rotating;
 use crate::certs::{self, Cert};
 use crate::load::Node;
@@ -37,6 +36,7 @@ use crate::model::{Inventory, ObjId, ObjRef, Settings};
 use crate::rules::{
     BuiltinRule, Finding, INGRESS_KINDS, KindSet, SERVICE_KINDS, Severity, WORKLOAD_KINDS,
 };
+use crate::time::{DAY, human, when};
 
 /// Registration.
 pub const RULE: BuiltinRule = BuiltinRule {

@@ -11,5 +11,4 @@ pub mod live007;
 pub mod live008;
 pub mod live009;
 pub mod status;
-pub mod time;
 pub mod webhooks;

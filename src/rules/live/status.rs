@@ -1,11 +1,11 @@
 //! What the LIVE rules share: status conditions (cert-manager's and `metav1.Condition`, which have the
 //! same shape for what is read here), object ages, Secret values, and message helpers.
 
-use super::time::parse_rfc3339;
 use crate::certs::{self, Cert, Content, Encoding};
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::{Inventory, ObjId, Object};
+use crate::time::parse_rfc3339;
 
 /// Longest controller message quoted in a finding.
 const MAX_QUOTED: usize = 240;
@@ -216,7 +216,7 @@ pub fn named(certs: &[&Cert], verb: &str, now: i64) -> String {
             format!(
                 "{} ({verb} {})",
                 c.name(),
-                super::time::when(c.not_after, now)
+                crate::time::when(c.not_after, now)
             )
         })
         .collect();
