@@ -6,6 +6,7 @@ pub mod aws;
 pub mod cm;
 pub mod ew;
 pub mod live;
+pub mod material;
 pub mod ns;
 pub mod schema;
 pub mod wh;

@@ -41,6 +41,7 @@ use std::collections::HashMap;
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::{IngressOwner, Inventory, ObjId, Settings};
+use crate::rules::material::go_true;
 use crate::rules::{BuiltinRule, Finding, GATEWAY_KINDS, INGRESS_KINDS, KindSet, Severity};
 pub use crate::rules::{annotation_ptr, unrendered as is_unrendered};
 
@@ -84,11 +85,6 @@ pub const SHIM_KINDS: KindSet = &[
     ("gateway.networking.k8s.io", "Gateway"),
 ];
 
-/// Go `strconv.ParseBool` true values.
-fn parse_bool_true(v: &str) -> bool {
-    matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True")
-}
-
 /// What kind of object cert-manager's shim reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ShimKind {
@@ -126,8 +122,7 @@ pub fn shim_targets(inv: &Inventory) -> Vec<(ObjId, ShimKind)> {
 fn is_shim_target(inv: &Inventory, id: ObjId, shim: ShimKind) -> bool {
     annotation_value(inv, id, ISSUER).is_some()
         || annotation_value(inv, id, CLUSTER_ISSUER).is_some()
-        || (shim == ShimKind::Ingress
-            && annotation_value(inv, id, TLS_ACME).is_some_and(parse_bool_true))
+        || (shim == ShimKind::Ingress && annotation_value(inv, id, TLS_ACME).is_some_and(go_true))
 }
 
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
@@ -297,7 +292,7 @@ fn check_ignored(inv: &Inventory, id: ObjId, shim: ShimKind, out: &mut Vec<Findi
         }
     }
     if shim == ShimKind::Gateway
-        && let Some(v) = annotation_value(inv, id, TLS_ACME).filter(|v| parse_bool_true(v))
+        && let Some(v) = annotation_value(inv, id, TLS_ACME).filter(|v| go_true(v))
     {
         out.push(
             Finding::new(

@@ -35,6 +35,7 @@ use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::certmanager::GROUP;
 use crate::model::{Inventory, ObjId, ObjRef, Settings};
+use crate::rules::material::go_true;
 use crate::rules::{BuiltinRule, Finding, INGRESS_KINDS, KindSet, MAX_RELATED, Severity};
 
 /// Registration.
@@ -84,11 +85,6 @@ pub(crate) struct ShimCertificate {
     /// The hosts that become dnsNames/ipAddresses.
     hosts: BTreeSet<String>,
     issuer: Option<ShimIssuer>,
-}
-
-/// ParseBool as Go's `strconv.ParseBool` accepts true.
-fn go_true(v: &str) -> bool {
-    matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True")
 }
 
 /// The issuer ingress-shim uses, or `Err` when `issuerForIngressLike` fails (nothing is created).

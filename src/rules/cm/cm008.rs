@@ -288,19 +288,13 @@ fn describe(inv: &Inventory, id: ObjId) -> String {
     }
 }
 
-/// A literal Secret value: `stringData` (text) wins over `data` (base64), as in the API server.
+/// A literal Secret value and its encoding (see [`crate::rules::material::pem_value`]).
 pub(crate) fn secret_value<'a>(
     inv: &'a Inventory,
     secret: ObjId,
     key: &str,
 ) -> Option<(&'a str, Encoding)> {
-    let root = &inv.get(secret).root;
-    for (field, enc) in [("stringData", Encoding::Pem), ("data", Encoding::Base64)] {
-        if let Some(v) = root.path(&[field, key]) {
-            return Some((v.scalar_text().unwrap_or(""), enc));
-        }
-    }
-    None
+    crate::rules::material::pem_value(inv.get(secret), key).map(|(_, v, e)| (v, e))
 }
 
 /// What is wrong with a literal CA Secret, if anything (never quoting its data).

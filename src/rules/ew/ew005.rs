@@ -167,7 +167,7 @@ impl IstioCsr<'_> {
     fn bool(&self, name: &str, default: bool) -> Result<bool, &Flag> {
         match self.last(name) {
             None => Ok(default),
-            Some(f) => parse_go_bool(&f.value).ok_or(f),
+            Some(f) => crate::rules::material::go_bool(&f.value).ok_or(f),
         }
     }
 
@@ -182,15 +182,6 @@ impl IstioCsr<'_> {
                 .filter(|s| !s.is_empty())
                 .collect(),
         }
-    }
-}
-
-/// Go's `strconv.ParseBool`.
-fn parse_go_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
     }
 }
 
@@ -833,7 +824,7 @@ const CA_SERVER_HELP: &str = "Set `ENABLE_CA_SERVER` to `\"false\"` on istiod (I
 /// Whether an `ENABLE_CA_SERVER` value disables the CA server (istio reads it with
 /// `strconv.ParseBool`; an unparsable value keeps the default `true`).
 fn ca_server_disabled(value: &str) -> bool {
-    parse_go_bool(value.trim()) == Some(false)
+    crate::rules::material::go_bool(value.trim()) == Some(false)
 }
 
 /// An IstioOperator: ENABLE_CA_SERVER, caAddress, trust domain.
@@ -1262,8 +1253,8 @@ mod tests {
         assert_eq!(csr.string("certificate-namespace", ""), "y");
         assert_eq!(csr.dns_names(), ["a.b.svc", "c.d.svc", "e.f.svc"]);
         assert_eq!(csr.ptr("trust-domain"), "/spec/containers/0/args");
-        assert_eq!(parse_go_bool("F"), Some(false));
-        assert_eq!(parse_go_bool("no"), None);
+        assert_eq!(crate::rules::material::go_bool("F"), Some(false));
+        assert_eq!(crate::rules::material::go_bool("no"), None);
     }
 
     #[test]

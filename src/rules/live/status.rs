@@ -1,11 +1,15 @@
 //! What the LIVE rules share: status conditions (cert-manager's and `metav1.Condition`, which have the
 //! same shape for what is read here), object ages, Secret values, and message helpers.
 
-use crate::certs::{self, Cert, Content, Encoding};
+use crate::certs::Cert;
 use crate::load::Node;
 use crate::load::node::pointer;
-use crate::model::{Inventory, ObjId, Object};
+use crate::model::Object;
 use crate::time::parse_rfc3339;
+
+pub use crate::rules::material::{
+    Pem, cert_manager_secret, certs_of, go_bool, mounted_secrets, pem_value, read_pem,
+};
 
 /// Longest controller message quoted in a finding.
 const MAX_QUOTED: usize = 240;
@@ -137,75 +141,6 @@ pub fn describe(obj: &Object) -> String {
     format!("{} {}", obj.id.kind, qualified(obj))
 }
 
-/// A certificate-bearing value of a Secret (`stringData` wins over `data`, as in the API server) or a
-/// ConfigMap (`data` is text), with its pointer. `None` when the key is absent.
-pub fn pem_value<'a>(obj: &'a Object, key: &str) -> Option<(String, &'a str, Encoding)> {
-    let fields: &[(&str, Encoding)] = if obj.id.kind == "Secret" {
-        &[("stringData", Encoding::Pem), ("data", Encoding::Base64)]
-    } else {
-        &[("data", Encoding::Pem)]
-    };
-    fields.iter().find_map(|&(field, enc)| {
-        let v = obj.root.path(&[field, key])?;
-        Some((pointer([field, key]), v.scalar_text().unwrap_or(""), enc))
-    })
-}
-
-/// What a certificate value holds.
-pub enum Pem {
-    /// At least one certificate (`failed` blocks could not be parsed).
-    Certs {
-        /// Parsed certificates, in order.
-        certs: Vec<Cert>,
-        /// Certificate blocks that could not be parsed.
-        failed: usize,
-    },
-    /// Empty or whitespace.
-    Empty,
-    /// Unusable: why, as a phrase for messages ("is not valid base64", "is not a PEM certificate
-    /// bundle (…)"). Never quotes the value.
-    Invalid(String),
-}
-
-/// Read a value found by [`pem_value`].
-pub fn read_pem(value: &str, encoding: Encoding) -> Pem {
-    match certs::read_value(value, encoding) {
-        Content::Empty => Pem::Empty,
-        Content::NotBase64 { pem_text: true } => {
-            Pem::Invalid("holds PEM text where base64 is expected".to_string())
-        }
-        Content::NotBase64 { pem_text: false } => Pem::Invalid("is not valid base64".to_string()),
-        Content::Bundle(b) => match b.problem() {
-            Some(p) => Pem::Invalid(p),
-            None => Pem::Certs {
-                certs: b.certs,
-                failed: b.failed,
-            },
-        },
-    }
-}
-
-/// The parsed certificates of `key` of a Secret or ConfigMap, with the value's pointer; `None` when
-/// absent, empty or unusable.
-pub fn certs_of(obj: &Object, key: &str) -> Option<(String, Vec<Cert>)> {
-    let (ptr, value, enc) = pem_value(obj, key)?;
-    match read_pem(value, enc) {
-        Pem::Certs { certs, .. } => Some((ptr, certs)),
-        _ => None,
-    }
-}
-
-/// Whether cert-manager writes (and so renews) a Secret: it carries cert-manager's
-/// `cert-manager.io/certificate-name` annotation, or a Certificate of the input targets it.
-pub fn cert_manager_secret(inv: &Inventory, secret: &Object) -> bool {
-    secret
-        .annotation("cert-manager.io/certificate-name")
-        .is_some()
-        || !inv
-            .certificates_for_secret(secret.ns(), &secret.id.name)
-            .is_empty()
-}
-
 /// `CN=a (expires 2026-12-01), CN=b (…) and 2 more`: certificates named for messages.
 pub fn named(certs: &[&Cert], verb: &str, now: i64) -> String {
     const MAX: usize = 3;
@@ -224,34 +159,6 @@ pub fn named(certs: &[&Cert], verb: &str, now: i64) -> String {
         parts.push(format!("{} more", certs.len() - MAX));
     }
     parts.join(", ")
-}
-
-/// The Secrets (in the input) mounted by pod templates, each once, with the first workload mounting
-/// it, in order.
-pub fn mounted_secrets(inv: &Inventory, templates: &[usize]) -> Vec<(ObjId, ObjId)> {
-    let mut out: Vec<(ObjId, ObjId)> = Vec::new();
-    for &t in templates {
-        let Some((w, spec)) = inv.pod_spec(t) else {
-            continue;
-        };
-        for m in crate::model::webhook::secret_mounts(spec, "") {
-            if let Some(s) = inv.find("", "Secret", w.ns(), &m.secret)
-                && !out.iter().any(|(seen, _)| *seen == s)
-            {
-                out.push((s, inv.template(t).object));
-            }
-        }
-    }
-    out
-}
-
-/// `true`/`false` as Go's `strconv.ParseBool` reads them (pflag bool flags).
-pub fn go_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
 }
 
 /// A command-line flag of a container.
@@ -329,7 +236,7 @@ pub fn flags<'a>(container: &'a Node, base: &str) -> Vec<Flag<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Settings;
+    use crate::model::{Inventory, Settings};
 
     #[test]
     fn conditions_and_quotes() {

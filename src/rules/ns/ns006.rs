@@ -25,6 +25,7 @@ use crate::load::node::pointer;
 use crate::model::ownership::params_override;
 use crate::model::{Inventory, ObjId, Settings};
 use crate::rules::aws::{ListenPort, parse_listen_ports, split_lbc};
+use crate::rules::material::go_true;
 use crate::rules::{BuiltinRule, Finding, INGRESS_KINDS, KindSet, Severity};
 
 /// Registration.
@@ -158,11 +159,6 @@ pub(super) fn group_label(name: &Option<String>) -> String {
     }
 }
 
-/// Whether LBC's `ParseBoolAnnotation` (Go `strconv.ParseBool`) reads `true`.
-fn parse_bool_true(v: &str) -> bool {
-    matches!(v, "1" | "t" | "T" | "true" | "TRUE" | "True")
-}
-
 /// Discovery hosts of an Ingress: `spec.rules[].host` and `spec.tls[].hosts` (LBC
 /// `computeIngressInferredTLSCertARNs`), sorted and deduplicated.
 fn hosts(inv: &Inventory, id: ObjId) -> Vec<String> {
@@ -217,7 +213,7 @@ fn check_annotations(inv: &Inventory, out: &mut Vec<Finding>) {
             );
         }
         let create = obj.annotation(CREATE_CERT).map(str::trim);
-        let creates = create.is_some_and(parse_bool_true);
+        let creates = create.is_some_and(go_true);
         if creates && let Some(source) = &m.cert_source {
             let (from, related) = match source {
                 CertSource::Annotation => (format!("`{CERT_ARN}`"), vec![]),
@@ -281,7 +277,7 @@ fn check_group(inv: &Inventory, name: &Option<String>, members: &[Member], out: 
             .filter(|m| {
                 inv.get(m.id)
                     .annotation(CREATE_CERT)
-                    .is_some_and(|v| parse_bool_true(v.trim()))
+                    .is_some_and(|v| go_true(v.trim()))
             })
             .collect();
         let others = |me: ObjId| -> Vec<crate::model::ObjRef> {
@@ -358,8 +354,8 @@ mod tests {
 
     #[test]
     fn go_parse_bool() {
-        assert!(parse_bool_true("true") && parse_bool_true("1") && parse_bool_true("True"));
-        assert!(!parse_bool_true("yes") && !parse_bool_true("false"));
+        assert!(go_true("true") && go_true("1") && go_true("True"));
+        assert!(!go_true("yes") && !go_true("false"));
     }
 
     #[test]

@@ -49,10 +49,9 @@
 use std::collections::HashSet;
 
 use crate::certs::{self, Bundle, Cert, Content, Encoding};
-use crate::load::Node;
-use crate::load::node::pointer;
 use crate::model::webhook::{self, CaBundle, CaSource, Callee, Injectable, Target};
 use crate::model::{Inventory, ObjId, ObjRef, Object, Settings};
+use crate::rules::material;
 use crate::rules::{BuiltinRule, Finding, KindSet, Severity, WORKLOAD_KINDS};
 
 /// Registration.
@@ -129,7 +128,7 @@ fn self_manager(inv: &Inventory, inj: &Injectable) -> Option<String> {
 /// Why expiry findings on a Secret are only info: cert-manager renews it, or a recognised
 /// self-manager rewrites it.
 fn secret_downgrade(inv: &Inventory, inj: &Injectable, secret: &Object) -> Option<String> {
-    if cert_manager_managed(inv, secret) {
+    if material::cert_manager_secret(inv, secret) {
         return Some("cert-manager renews this Secret".to_string());
     }
     self_manager(inv, inj)
@@ -313,54 +312,9 @@ fn named_expiring(certs: &[&Cert], now: i64) -> String {
     parts.join(", ")
 }
 
-/// A Secret value: `stringData` (PEM) wins over `data` (base64), as the API server merges them.
-fn secret_value<'a>(secret: &'a Object, key: &str) -> Option<(String, &'a str, Encoding)> {
-    if let Some(v) = secret
-        .root
-        .path(&["stringData", key])
-        .and_then(Node::scalar_text)
-    {
-        return Some((pointer(["stringData", key]), v, Encoding::Pem));
-    }
-    secret
-        .root
-        .path(&["data", key])
-        .and_then(Node::scalar_text)
-        .map(|v| (pointer(["data", key]), v, Encoding::Base64))
-}
-
-/// Whether cert-manager renews a Secret.
-fn cert_manager_managed(inv: &Inventory, secret: &Object) -> bool {
-    secret
-        .annotation("cert-manager.io/certificate-name")
-        .is_some()
-        || !inv
-            .certificates_for_secret(secret.ns(), &secret.id.name)
-            .is_empty()
-}
-
-/// The Secrets mounted by the pods behind a Service-backed call site, with the workload mounting it.
-fn mounted_secrets(inv: &Inventory, c: &Callee) -> Vec<(ObjId, ObjId)> {
-    let mut out: Vec<(ObjId, ObjId)> = Vec::new();
-    for &t in &c.backend.pods {
-        let Some((w, spec)) = inv.pod_spec(t) else {
-            continue;
-        };
-        let workload = inv.template(t).object;
-        for m in webhook::secret_mounts(spec, "") {
-            if let Some(s) = inv.find("", "Secret", w.ns(), &m.secret)
-                && !out.iter().any(|(seen, _)| *seen == s)
-            {
-                out.push((s, workload));
-            }
-        }
-    }
-    out
-}
-
 /// The parsed `tls.crt` chain of a Secret (`None` when absent, empty or without certificates).
 fn tls_chain(secret: &Object) -> Option<Vec<Cert>> {
-    let (_, value, encoding) = secret_value(secret, "tls.crt")?;
+    let (_, value, encoding) = material::pem_value(secret, "tls.crt")?;
     match certs::read_value(value, encoding) {
         Content::Bundle(b) if !b.certs.is_empty() => Some(b.certs),
         _ => None,
@@ -381,7 +335,7 @@ fn check_serving_chain(
         return false;
     };
     let now = inv.settings.now;
-    let chains: Vec<(ObjId, ObjId, Vec<Cert>)> = mounted_secrets(inv, c)
+    let chains: Vec<(ObjId, ObjId, Vec<Cert>)> = material::mounted_secrets(inv, &c.backend.pods)
         .into_iter()
         .filter_map(|(s, w)| Some((s, w, tls_chain(inv.get(s))?)))
         .collect();
@@ -460,12 +414,12 @@ fn check_serving_secrets(
 ) {
     let now = inv.settings.now;
     for c in inv.webhooks.callees_of(inj) {
-        for (s, _workload) in mounted_secrets(inv, c) {
+        for (s, _workload) in material::mounted_secrets(inv, &c.backend.pods) {
             if !seen.insert(s) {
                 continue;
             }
             let secret = inv.get(s);
-            let Some((ptr, value, encoding)) = secret_value(secret, "tls.crt") else {
+            let Some((ptr, value, encoding)) = material::pem_value(secret, "tls.crt") else {
                 continue;
             };
             let what = format!("`tls.crt` of Secret {}", secret_name(secret));
@@ -564,7 +518,7 @@ fn check_ca_source(
         return;
     }
     let obj = inv.get(s);
-    let Some((ptr, value, encoding)) = secret_value(obj, "ca.crt") else {
+    let Some((ptr, value, encoding)) = material::pem_value(obj, "ca.crt") else {
         return;
     };
     let what = format!(
