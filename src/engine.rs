@@ -268,6 +268,21 @@ pub fn needed_kinds(opts: &Options) -> Vec<(Option<String>, String)> {
     kinds
 }
 
+/// The enabled built-in rules that read `group`/`kind`.
+pub fn rules_reading(opts: &Options, group: &str, kind: &str) -> Vec<&'static str> {
+    let config = &opts.config;
+    rules::builtin()
+        .iter()
+        .filter(|r| config.enabled(r.id))
+        .filter(|r| {
+            (r.kinds)(&config.settings)
+                .iter()
+                .any(|set| set.contains(&(group, kind)))
+        })
+        .map(|r| r.id)
+        .collect()
+}
+
 /// Build the inventory and run the enabled rules and user policies.
 fn check(
     objects: Vec<Object>,

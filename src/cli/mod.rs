@@ -278,8 +278,10 @@ fn cluster(args: ClusterArgs, out: &mut dyn Write) -> Result<i32> {
                     InputError::file(
                         fetched.source.clone(),
                         format!(
-                            "{} skipped (forbidden: {}); the rules that read it ran without it — grant `get`/`list` (see `kubectl tlscheck rbac`)",
-                            f.kind, f.reason
+                            "{} skipped (forbidden: {}); {} ran without it — grant `get` and `list` (see `kubectl tlscheck rbac`)",
+                            tlscheck::cluster::display_kind(&f.group, &f.kind),
+                            f.reason,
+                            engine::rules_reading(&opts, &f.group, &f.kind).join(", ")
                         ),
                     )
                 })

@@ -45,7 +45,9 @@ pub struct ClusterOptions {
 /// A kind that could not be read, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
-    /// `group/Kind` or `Kind`.
+    /// API group (empty for the core group).
+    pub group: String,
+    /// Kind.
     pub kind: String,
     /// The API server's message (e.g. `secrets is forbidden: …`).
     pub reason: String,
@@ -268,7 +270,8 @@ async fn fetch_async(
             Err(ListError::Forbidden(reason)) => {
                 fetched.requests += 1;
                 fetched.forbidden.push(Skipped {
-                    kind: display_kind(&ar.group, &ar.kind),
+                    group: ar.group.clone(),
+                    kind: ar.kind.clone(),
                     reason,
                 });
             }
@@ -366,7 +369,8 @@ fn clean(v: &mut serde_json::Value, ar: &ApiResource, secret: bool) {
     }
 }
 
-fn display_kind(group: &str, kind: &str) -> String {
+/// `group/Kind`, or `Kind` for the core group.
+pub fn display_kind(group: &str, kind: &str) -> String {
     if group.is_empty() {
         kind.to_string()
     } else {
