@@ -152,6 +152,25 @@ fn cluster_findings_equal_linting_the_same_objects() {
         Vec::<&(String, String, String, String, String, String)>::new(),
         "live and static findings differ"
     );
+    // Human output names the cluster and the pointer instead of a file excerpt.
+    let human = run(
+        &dir,
+        &[
+            "cluster",
+            "--kubeconfig",
+            kc,
+            "-A",
+            "--no-config",
+            "--color",
+            "never",
+        ],
+    );
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("--> cluster/test /"), "{text}");
+    assert!(
+        !text.contains(" | "),
+        "no source excerpt for live objects: {text}"
+    );
     // Live findings are located by source and pointer.
     let first = &live_json["findings"][0]["location"];
     assert_eq!(first["source"], "cluster/test", "{first}");
