@@ -4,6 +4,7 @@
 //! Data flows one way: [`load`] → [`model`] → [`engine`] (running [`rules`] and user [`policy`]
 //! checks) → findings → [`report`].
 
+pub mod bootstrap;
 pub mod certs;
 pub mod cluster;
 pub mod engine;

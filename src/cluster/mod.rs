@@ -120,7 +120,7 @@ pub fn fetch(
 
 /// Load the kubeconfig the way kubectl does: `--kubeconfig` alone, else the `KUBECONFIG` list merged,
 /// else `~/.kube/config`.
-async fn client_config(opts: &ClusterOptions) -> Result<(Config, String), ClusterError> {
+pub(crate) async fn client_config(opts: &ClusterOptions) -> Result<(Config, String), ClusterError> {
     let kubeconfig = match &opts.kubeconfig {
         Some(path) => Kubeconfig::read_from(path),
         None => Kubeconfig::read(),

@@ -3,25 +3,34 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use serde_json::{Map, Value, json};
 
+use super::apply::{
+    ApplyRequest, FakeController, Pending, managed_fields, now_rfc3339, reconciled,
+};
 use super::resources::ResourceDef;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::store::{
-    IncludeObject, ListQuery, Store, list_metadata, partial_metadata, render_object, table,
+    IncludeObject, ListQuery, Store, Stored, list_metadata, partial_metadata, render_object, table,
 };
 use super::{GIT_VERSION, RequestRecord, USER};
 
 pub(crate) struct Shared {
     pub token: String,
-    pub store: Store,
+    /// The objects: requests read them under the read lock; apply and the fake controller write
+    /// under the write lock (each write is atomic).
+    pub store: RwLock<Store>,
     pub forbidden: Vec<(String, String)>,
+    /// (API group, resource plural): PATCH answers 403 Forbidden (reads are allowed).
+    pub write_forbidden: Mutex<Vec<(String, String)>>,
+    /// The fake cert-manager controller, when enabled.
+    pub controller: Mutex<Option<FakeController>>,
     pub slow: Vec<(String, String, Duration)>,
     pub max_page: Option<usize>,
     pub log: Mutex<Vec<RequestRecord>>,
@@ -103,11 +112,31 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     };
     let accept = header("accept");
     let authorization = header("authorization");
-    // Read (and drop) any request body so the connection stays usable.
-    let _ = req.into_body().collect().await;
+    let content_type = header("content-type");
+    // Read the whole body (also so the connection stays usable).
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
 
-    let (reply, delay) = respond(&shared, &method, &path, &query, &accept, &authorization);
+    let request = RequestParts {
+        method: &method,
+        path: &path,
+        query: &query,
+        accept: &accept,
+        authorization: &authorization,
+        content_type: &content_type,
+        body: &body,
+    };
+    let (reply, delay) = respond(&shared, &request);
+    let params = parse_query(&query);
     shared.log.lock().unwrap().push(RequestRecord {
+        field_manager: params.get("fieldManager").cloned(),
+        dry_run: params.get("dryRun").is_some_and(|v| v == "All"),
+        force: params.get("force").is_some_and(|v| v == "true"),
+        content_type,
         method,
         path,
         query,
@@ -124,6 +153,17 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         .header("cache-control", "no-cache, private")
         .body(Full::new(Bytes::from(body)))
         .expect("valid response")
+}
+
+/// The parts of a request the responses depend on.
+struct RequestParts<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    accept: &'a str,
+    authorization: &'a str,
+    content_type: &'a str,
+    body: &'a [u8],
 }
 
 fn authenticated(authorization: &str, token: &str) -> bool {
@@ -268,15 +308,15 @@ fn content_type(repr: &Repr) -> String {
     }
 }
 
-fn discovery(shared: &Shared, accept: &str, core: bool) -> Reply {
+fn discovery(shared: &Shared, store: &Store, accept: &str, core: bool) -> Reply {
     let ranges = parse_accept(accept);
     if ranges.is_empty() {
-        return legacy_discovery(shared, core);
+        return legacy_discovery(shared, store, core);
     }
     let aggregated = shared.aggregated_discovery.load(Ordering::Relaxed);
     for r in ranges.iter().filter(|r| r.is_json()) {
         match r.target() {
-            (None, None, None) => return legacy_discovery(shared, core),
+            (None, None, None) => return legacy_discovery(shared, store, core),
             (
                 Some("APIGroupDiscoveryList"),
                 Some("apidiscovery.k8s.io"),
@@ -287,8 +327,7 @@ fn discovery(shared: &Shared, accept: &str, core: bool) -> Reply {
                     content_type: format!(
                         "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
                     ),
-                    body: shared
-                        .store
+                    body: store
                         .registry
                         .aggregated(core, &format!("apidiscovery.k8s.io/{v}")),
                 };
@@ -299,8 +338,8 @@ fn discovery(shared: &Shared, accept: &str, core: bool) -> Reply {
     not_acceptable()
 }
 
-fn legacy_discovery(shared: &Shared, core: bool) -> Reply {
-    let registry = &shared.store.registry;
+fn legacy_discovery(shared: &Shared, store: &Store, core: bool) -> Reply {
+    let registry = &store.registry;
     json_reply(if core {
         registry.api_versions(&shared.address)
     } else {
@@ -377,34 +416,74 @@ fn resource_route(
     route(def, None, tail)
 }
 
-fn respond(
-    shared: &Shared,
-    method: &str,
-    path: &str,
-    query: &str,
-    accept: &str,
-    authorization: &str,
-) -> (Reply, Option<Duration>) {
-    if !authenticated(authorization, &shared.token) {
+fn respond(shared: &Shared, req: &RequestParts<'_>) -> (Reply, Option<Duration>) {
+    if !authenticated(req.authorization, &shared.token) {
         return (status(401, "Unauthorized", "Unauthorized", None), None);
     }
-    if method != "GET" {
-        return (
-            status(
-                405,
-                "MethodNotAllowed",
-                "the server does not allow this method on the requested resource",
-                Some(json!({})),
-            ),
-            None,
-        );
+    if req.method != "GET" && req.method != "PATCH" {
+        return (method_not_allowed(), None);
     }
-    let registry = &shared.store.registry;
+    // Reads share the store; writes (apply, the fake controller) take it alone.
+    let now = Instant::now();
+    if shared.store.read().unwrap().has_due(now) {
+        shared.store.write().unwrap().tick(now);
+    }
+    if req.method == "PATCH" {
+        let mut store = shared.store.write().unwrap();
+        return (respond_patch(shared, &mut store, req), None);
+    }
+    let store = shared.store.read().unwrap();
+    respond_get(shared, &store, req)
+}
+
+/// `["api", v, ..]` → ("", v, ..); `["apis", g, v, ..]` → (g, v, ..).
+fn split_resource_path<'a>(segments: &'a [&'a str]) -> Option<(&'a str, &'a str, &'a [&'a str])> {
+    match segments {
+        ["api", version, rest @ ..] => Some(("", version, rest)),
+        ["apis", group, version, rest @ ..] => Some((group, version, rest)),
+        _ => None,
+    }
+}
+
+fn respond_patch(shared: &Shared, store: &mut Store, req: &RequestParts<'_>) -> Reply {
+    let segments: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some((group, version, rest)) = split_resource_path(&segments) else {
+        return not_found_path();
+    };
+    if rest.is_empty() {
+        return method_not_allowed();
+    }
+    let Some(route) = resource_route(store, group, version, rest) else {
+        return not_found_path();
+    };
+    if route.name.is_none() || route.subresource.is_some() {
+        return method_not_allowed();
+    }
+    let d = store.registry.defs[route.def].clone();
+    if shared
+        .forbidden
+        .iter()
+        .chain(shared.write_forbidden.lock().unwrap().iter())
+        .any(|(g, r)| *g == d.group && *r == d.plural)
+    {
+        return forbidden(&d, &route, "patch");
+    }
+    let controller = shared.controller.lock().unwrap().clone();
+    patch(store, &d, &route, req.query, req, controller.as_ref())
+}
+
+fn respond_get(
+    shared: &Shared,
+    store: &Store,
+    req: &RequestParts<'_>,
+) -> (Reply, Option<Duration>) {
+    let (path, query, accept) = (req.path, req.query, req.accept);
+    let registry = &store.registry;
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let (group, version, rest) = match segments.as_slice() {
+    match segments.as_slice() {
         ["version"] => return (json_reply(version_info()), None),
-        ["api"] => return (discovery(shared, accept, true), None),
-        ["apis"] => return (discovery(shared, accept, false), None),
+        ["api"] => return (discovery(shared, store, accept, true), None),
+        ["apis"] => return (discovery(shared, store, accept, false), None),
         ["apis", group] => {
             return (
                 registry
@@ -414,9 +493,10 @@ fn respond(
                 None,
             );
         }
-        ["api", version, rest @ ..] => ("", *version, rest),
-        ["apis", group, version, rest @ ..] => (*group, *version, rest),
-        _ => return (not_found_path(), None),
+        _ => {}
+    }
+    let Some((group, version, rest)) = split_resource_path(&segments) else {
+        return (not_found_path(), None);
     };
     if rest.is_empty() {
         return (
@@ -427,7 +507,7 @@ fn respond(
             None,
         );
     }
-    let Some(route) = resource_route(&shared.store, group, version, rest) else {
+    let Some(route) = resource_route(store, group, version, rest) else {
         return (not_found_path(), None);
     };
     let d = &registry.defs[route.def];
@@ -441,7 +521,8 @@ fn respond(
         .iter()
         .any(|(g, r)| *g == d.group && *r == d.plural)
     {
-        return (forbidden(d, &route), None);
+        let verb = if route.name.is_some() { "get" } else { "list" };
+        return (forbidden(d, &route, verb), None);
     }
     let params = parse_query(query);
     if matches!(params.get("watch").map(String::as_str), Some("true" | "1")) {
@@ -451,14 +532,22 @@ fn respond(
         );
     }
     let reply = match &route.name {
-        Some(name) => get_one(shared, d, &route, name, accept),
-        None => list(shared, d, &route, &params, accept),
+        Some(name) => get_one(store, d, &route, name, accept),
+        None => list(shared, store, d, &route, &params, accept),
     };
     (reply, delay)
 }
 
-fn forbidden(d: &ResourceDef, route: &ResourceRoute) -> Reply {
-    let verb = if route.name.is_some() { "get" } else { "list" };
+fn method_not_allowed() -> Reply {
+    status(
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+        Some(json!({})),
+    )
+}
+
+fn forbidden(d: &ResourceDef, route: &ResourceRoute, verb: &str) -> Reply {
     let resource = match &route.subresource {
         Some(sub) => format!("{}/{}", d.plural, sub),
         None => d.plural.clone(),
@@ -483,15 +572,186 @@ fn forbidden(d: &ResourceDef, route: &ResourceRoute) -> Reply {
     )
 }
 
+/// `PATCH`: server-side apply only (see `apply.rs`).
+fn patch(
+    store: &mut Store,
+    d: &ResourceDef,
+    route: &ResourceRoute,
+    query: &str,
+    req: &RequestParts<'_>,
+    controller: Option<&FakeController>,
+) -> Reply {
+    let name = route.name.as_deref().expect("PATCH routes have a name");
+    let media = req
+        .content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media != "application/apply-patch+yaml" {
+        let why = match media.as_str() {
+            "application/json-patch+json"
+            | "application/merge-patch+json"
+            | "application/strategic-merge-patch+json" => {
+                "the test API server implements only server-side apply (application/apply-patch+yaml)"
+                    .to_string()
+            }
+            other => format!(
+                "the body of the request was in an unknown format ({other:?}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+            ),
+        };
+        return status(415, "UnsupportedMediaType", &why, None);
+    }
+    let params = parse_query(query);
+    let manager = params.get("fieldManager").cloned().unwrap_or_default();
+    if manager.is_empty() {
+        return status(
+            422,
+            "Invalid",
+            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            None,
+        );
+    }
+    let dry_run = match params.get("dryRun").map(String::as_str) {
+        None | Some("") => false,
+        Some("All") => true,
+        Some(other) => {
+            return status(
+                422,
+                "Invalid",
+                &format!(
+                    "PatchOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: {other:?}: supported values: \"All\""
+                ),
+                None,
+            );
+        }
+    };
+    let force = match params.get("force").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return bad_request(&format!("force: invalid boolean {other:?}")),
+    };
+    // kube-rs and kubectl send JSON, which is YAML; YAML proper is not parsed here.
+    let body: Value = match serde_json::from_slice(req.body) {
+        Ok(v) => v,
+        Err(e) => {
+            return bad_request(&format!(
+                "the test API server accepts apply patches in JSON only: {e}"
+            ));
+        }
+    };
+    let namespace = route.namespace.as_deref();
+    if let Some(ns) = namespace {
+        let ns_def = store.registry.by_kind("", "Namespace");
+        if ns_def.is_none_or(|nd| store.get(nd, "", ns).is_none()) {
+            return status(
+                404,
+                "NotFound",
+                &format!("namespaces {ns:?} not found"),
+                Some(json!({"name": ns, "kind": "namespaces"})),
+            );
+        }
+    }
+    let key_ns = namespace.unwrap_or("");
+    let existing = store.get(route.def, key_ns, name);
+    let request = ApplyRequest {
+        def: d,
+        version: &route.version,
+        namespace,
+        name,
+        manager: &manager,
+        force,
+        body: &body,
+    };
+    let applied = match super::apply::apply(&request, existing.map(|s| (&s.object, &s.managers))) {
+        Ok(a) => a,
+        Err(e) => return status(e.code, e.reason, &e.message, e.details),
+    };
+    let old_generation = existing.and_then(|s| s.object["metadata"]["generation"].as_i64());
+    let mut object = applied.object;
+    {
+        let meta = object
+            .as_object_mut()
+            .expect("apply bodies are objects")
+            .entry("metadata")
+            .or_insert_with(|| json!({}));
+        if let Value::Object(meta) = meta {
+            meta.insert("name".into(), name.into());
+            match namespace {
+                Some(ns) => {
+                    meta.insert("namespace".into(), ns.into());
+                }
+                None => {
+                    meta.remove("namespace");
+                }
+            }
+        }
+    }
+    if applied.created {
+        object["metadata"]["uid"] = store.next_uid().into();
+        object["metadata"]["creationTimestamp"] = now_rfc3339().into();
+        object["metadata"]["generation"] = 1.into();
+        if !d.custom && d.kind == "Secret" && !object["type"].is_string() {
+            object["type"] = "Opaque".into();
+        }
+    } else if applied.spec_changed {
+        object["metadata"]["generation"] = (old_generation.unwrap_or(1) + 1).into();
+    }
+    let mut reply_object = object.clone();
+    reply_object["metadata"]["managedFields"] = managed_fields(&applied.managers);
+    let code = if applied.created { 201 } else { 200 };
+    if !dry_run {
+        if applied.changed {
+            let rv = store.next_resource_version();
+            reply_object["metadata"]["resourceVersion"] = rv.to_string().into();
+            if reconciled(d)
+                && (applied.created || applied.spec_changed)
+                && let Some(c) = controller
+            {
+                store
+                    .pending
+                    .retain(|p| !(p.def == route.def && p.namespace == key_ns && p.name == name));
+                store.pending.push(Pending {
+                    def: route.def,
+                    namespace: key_ns.to_string(),
+                    name: name.to_string(),
+                    due: Instant::now() + c.delay,
+                    ready: !c.never_ready.iter().any(|n| n == name),
+                });
+            }
+            store.put(
+                route.def,
+                Stored {
+                    namespace: key_ns.to_string(),
+                    name: name.to_string(),
+                    object: reply_object.clone(),
+                    managers: applied.managers,
+                },
+            );
+        }
+    } else if applied.created
+        && let Some(meta) = reply_object["metadata"].as_object_mut()
+    {
+        // A dry-run create has no resourceVersion: nothing was stored.
+        meta.remove("resourceVersion");
+    }
+    Reply {
+        status: code,
+        content_type: "application/json".into(),
+        body: render_object(d, &route.version, &reply_object, true),
+    }
+}
+
 fn get_one(
-    shared: &Shared,
+    store: &Store,
     d: &ResourceDef,
     route: &ResourceRoute,
     name: &str,
     accept: &str,
 ) -> Reply {
     let namespace = route.namespace.as_deref().unwrap_or("");
-    let Some(stored) = shared.store.get(route.def, namespace, name) else {
+    let Some(stored) = store.get(route.def, namespace, name) else {
         return status(
             404,
             "NotFound",
@@ -523,12 +783,12 @@ fn get_one(
 
 fn list(
     shared: &Shared,
+    store: &Store,
     d: &ResourceDef,
     route: &ResourceRoute,
     params: &HashMap<String, String>,
     accept: &str,
 ) -> Reply {
-    let store = &shared.store;
     let labels = match LabelSelector::parse(params.get("labelSelector").map_or("", String::as_str))
     {
         Ok(l) => l,

@@ -1,6 +1,6 @@
-//! A local HTTPS Kubernetes API server for tests and benchmarks: read-only, serving fixture
-//! objects the way kube-apiserver v1.32 does, so that both the real `kubectl` and our kube-rs
-//! client can talk to it (tests/apiserver_kubectl.rs proves the former).
+//! A local HTTPS Kubernetes API server for tests and benchmarks: serving fixture objects the way
+//! kube-apiserver v1.32 does, so that both the real `kubectl` and our kube-rs client can talk to it
+//! (tests/apiserver_kubectl.rs proves the former), and accepting server-side apply.
 //!
 //! - TLS: a server certificate for `127.0.0.1` and `localhost` signed by a fresh CA (`ca_pem`),
 //!   HTTP/1.1 (ALPN `http/1.1`), rustls with the ring provider.
@@ -22,13 +22,23 @@
 //!   Namespaces get the `kubernetes.io/metadata.name` label; of duplicates the last fixture wins;
 //!   objects of kinds that are not served (no CRD) are dropped. Namespaces are served only as
 //!   fixtures (`ServerConfig::with_implicit_namespaces` adds the missing ones).
+//! - Writes: server-side apply only — `PATCH` with `Content-Type: application/apply-patch+yaml`
+//!   (JSON body, as kube-rs and kubectl send it): creates the object (201) or merges into it (200),
+//!   with `fieldManager` (required), `dryRun=All` (nothing stored), `force`, field ownership and
+//!   409 conflicts, `managedFields`, `generation`; a namespaced object needs its Namespace (404
+//!   otherwise). See `apply.rs` for the exact model. Other patch types are 415; `RequestRecord`
+//!   logs `content_type`, `field_manager`, `dry_run` and `force`.
+//! - Fake cert-manager controller (`TestApiServer::set_fake_controller`): Issuers, ClusterIssuers
+//!   and Certificates applied become Ready after a delay (some names never).
 //! - Errors: 404 `NotFound` `Status` (unknown paths, missing objects), 403 `Forbidden` for the
-//!   configured resources (message as from RBAC), 400 `BadRequest`, 405 for non-GET, 406 for
-//!   media types it cannot produce (e.g. protobuf only), 400 for `watch`.
+//!   configured resources (message as from RBAC; `forbidden` covers every verb,
+//!   `TestApiServer::forbid_writes` only PATCH), 400 `BadRequest`, 405 for methods other than GET
+//!   and PATCH, 406 for media types it cannot produce (e.g. protobuf only), 400 for `watch`.
 //! - `slow` resources answer after a delay (the request is logged at once). The `timeout` query
 //!   parameter is ignored, so client-side deadlines are what ends such requests.
 #![allow(dead_code)]
 
+mod apply;
 mod handler;
 pub(crate) mod resources;
 pub(crate) mod selectors;
@@ -50,6 +60,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+pub use apply::FakeController;
+
 /// The user name the valid token authenticates as (it appears in Forbidden messages).
 pub const USER: &str = "tester";
 /// `gitVersion` of `GET /version` (minor 32: the gcloud kubectl dispatcher picks its kubectl
@@ -61,7 +73,7 @@ pub const GIT_VERSION: &str = "v1.32.4";
 pub struct ServerConfig {
     /// Objects of any kinds, each with apiVersion/kind/metadata.name.
     pub objects: Vec<serde_json::Value>,
-    /// (API group, resource plural): list/get answer 403 Forbidden.
+    /// (API group, resource plural): list/get (and apply) answer 403 Forbidden.
     pub forbidden: Vec<(String, String)>,
     /// (API group, resource plural, delay) before list/get answers.
     pub slow: Vec<(String, String, Duration)>,
@@ -114,6 +126,14 @@ pub struct RequestRecord {
     pub status: u16,
     /// The Accept header, "" when none.
     pub accept: String,
+    /// The Content-Type header, "" when none.
+    pub content_type: String,
+    /// The `fieldManager` query parameter.
+    pub field_manager: Option<String>,
+    /// `dryRun=All`.
+    pub dry_run: bool,
+    /// `force=true`.
+    pub force: bool,
 }
 
 impl RequestRecord {
@@ -151,8 +171,10 @@ impl TestApiServer {
         let token = format!("tlscheck-test-{:016x}", random_u64());
         let shared = Arc::new(handler::Shared {
             token: token.clone(),
-            store: store::Store::new(&config.objects),
+            store: std::sync::RwLock::new(store::Store::new(&config.objects)),
             forbidden: config.forbidden,
+            write_forbidden: Mutex::new(Vec::new()),
+            controller: Mutex::new(None),
             slow: config.slow,
             max_page: config.max_page,
             log: Mutex::new(Vec::new()),
@@ -270,6 +292,39 @@ impl TestApiServer {
         self.shared
             .aggregated_discovery
             .store(enabled, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Enables the fake cert-manager controller (see `apply.rs`): Issuers, ClusterIssuers and
+    /// Certificates created or changed by apply from now on become Ready `controller.delay` later.
+    /// (A runtime setting rather than a `ServerConfig` field: tests and benchmarks build
+    /// `ServerConfig` with struct literals.)
+    pub fn set_fake_controller(&self, controller: FakeController) {
+        *self.shared.controller.lock().unwrap() = Some(controller);
+    }
+
+    /// Makes server-side apply (PATCH) of a resource answer 403 Forbidden, as for a user who may
+    /// read but not patch it. (`ServerConfig::forbid` forbids every verb.)
+    pub fn forbid_writes(&self, group: &str, resource: &str) {
+        self.shared
+            .write_forbidden
+            .lock()
+            .unwrap()
+            .push((group.into(), resource.into()));
+    }
+
+    /// The stored object (as the server holds it, with `managedFields` once written by apply),
+    /// by `apiVersion` group, kind, namespace ("" for cluster-scoped) and name.
+    pub fn object(
+        &self,
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<serde_json::Value> {
+        let mut store = self.shared.store.write().unwrap();
+        store.tick(std::time::Instant::now());
+        let def = store.registry.by_kind(group, kind)?;
+        store.get(def, namespace, name).map(|s| s.object.clone())
     }
 
     /// Forgets the requests logged so far.

@@ -1,11 +1,13 @@
 //! The objects the test API server serves: normalised like kube-apiserver stores them, kept per
 //! resource in namespace/name order, and rendered as objects, lists, tables or metadata.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use data_encoding::BASE64URL_NOPAD;
 use serde_json::{Map, Value, json};
 
+use super::apply::{FIXTURE_MANAGER, Manager, Pending, controller_status, owned_fields};
 use super::resources::{Registry, ResourceDef, group_version, split_api_version};
 use super::selectors::{FieldSelector, LabelSelector, field_value};
 
@@ -20,6 +22,9 @@ pub(crate) struct Stored {
     pub namespace: String,
     pub name: String,
     pub object: Value,
+    /// Field managers (server-side apply); fixtures are owned by [`FIXTURE_MANAGER`]. Only
+    /// objects written by apply show them as `metadata.managedFields`.
+    pub managers: BTreeMap<String, Manager>,
 }
 
 #[derive(Debug)]
@@ -29,6 +34,10 @@ pub(crate) struct Store {
     by_resource: Vec<Vec<Stored>>,
     /// The "etcd revision": resourceVersion of lists.
     pub resource_version: u64,
+    /// Objects the fake controller will mark Ready (or not Ready) when due.
+    pub pending: Vec<Pending>,
+    /// Objects created by apply so far (for their uids).
+    created: u64,
 }
 
 /// What a list request asks for.
@@ -118,10 +127,22 @@ impl Store {
                         .or_insert_with(|| name.into());
                 }
             }
+            let fields = owned_fields(&object, def.subresources.iter().any(|s| s == "status"));
+            let mut managers = BTreeMap::new();
+            managers.insert(
+                FIXTURE_MANAGER.to_string(),
+                Manager {
+                    operation: "Update".into(),
+                    api_version: api_version.to_string(),
+                    time: DEFAULT_CREATION_TIMESTAMP.into(),
+                    fields,
+                },
+            );
             by_resource[def_index].push(Stored {
                 namespace,
                 name: name.to_string(),
                 object,
+                managers,
             });
         }
         for list in by_resource.iter_mut() {
@@ -140,6 +161,61 @@ impl Store {
             registry,
             by_resource,
             resource_version: rv,
+            pending: Vec::new(),
+            created: 0,
+        }
+    }
+
+    /// Inserts or replaces an object.
+    pub fn put(&mut self, def: usize, stored: Stored) {
+        let list = &mut self.by_resource[def];
+        match list.binary_search_by(|o| {
+            (o.namespace.as_str(), o.name.as_str())
+                .cmp(&(stored.namespace.as_str(), stored.name.as_str()))
+        }) {
+            Ok(i) => list[i] = stored,
+            Err(i) => list.insert(i, stored),
+        }
+    }
+
+    /// The resourceVersion of the next write.
+    pub fn next_resource_version(&mut self) -> u64 {
+        let rv = self.resource_version;
+        self.resource_version += 1;
+        rv
+    }
+
+    /// A uid for an object created by apply.
+    pub fn next_uid(&mut self) -> String {
+        self.created += 1;
+        format!("00000000-0000-4000-9000-{:012x}", self.created)
+    }
+
+    /// Whether the fake controller has work that is due.
+    pub fn has_due(&self, now: Instant) -> bool {
+        self.pending.iter().any(|p| p.due <= now)
+    }
+
+    /// Lets the fake controller write the status of the objects that are due.
+    pub fn tick(&mut self, now: Instant) {
+        let (due, waiting): (Vec<Pending>, Vec<Pending>) =
+            self.pending.drain(..).partition(|p| p.due <= now);
+        self.pending = waiting;
+        for p in due {
+            let rv = self.resource_version;
+            let d = &self.registry.defs[p.def];
+            let list = &mut self.by_resource[p.def];
+            let Ok(i) = list.binary_search_by(|o| {
+                (o.namespace.as_str(), o.name.as_str())
+                    .cmp(&(p.namespace.as_str(), p.name.as_str()))
+            }) else {
+                continue;
+            };
+            let object = &mut list[i].object;
+            let status = controller_status(d, object, p.ready);
+            object["status"] = status;
+            object["metadata"]["resourceVersion"] = rv.to_string().into();
+            self.resource_version += 1;
         }
     }
 
