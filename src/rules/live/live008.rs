@@ -374,43 +374,13 @@ fn config_text(
     container: &Node,
     path: &str,
 ) -> Option<String> {
-    for m in container.get("volumeMounts").map_or(&[][..], Node::items) {
-        let (Some(name), Some(mount)) = (m.str_at(&["name"]), m.str_at(&["mountPath"])) else {
-            continue;
-        };
-        let mount = mount.trim_end_matches('/');
-        let rel = match m.str_at(&["subPath"]) {
-            Some(sub) if path == mount => sub.to_string(),
-            Some(_) => continue,
-            None => match path.strip_prefix(mount).and_then(|r| r.strip_prefix('/')) {
-                Some(r) => r.to_string(),
-                None => continue,
-            },
-        };
-        let volume = spec
-            .get("volumes")
-            .map_or(&[][..], Node::items)
-            .iter()
-            .find(|v| v.str_at(&["name"]) == Some(name))?;
-        let cm = volume.get("configMap")?;
-        let key = match cm.get("items") {
-            Some(items) => items
-                .items()
-                .iter()
-                .find(|i| i.str_at(&["path"]) == Some(rel.as_str()))?
-                .str_at(&["key"])?
-                .to_string(),
-            None => rel,
-        };
-        let cm = inv.find("", "ConfigMap", obj.ns(), cm.str_at(&["name"])?)?;
-        return inv
-            .get(cm)
-            .root
-            .path(&["data", &key])
-            .and_then(Node::scalar_text)
-            .map(str::to_string);
-    }
-    None
+    let (cm, key) = super::status::mounted_file(spec, container, path, "configMap")?;
+    let cm = inv.find("", "ConfigMap", obj.ns(), cm.str_at(&["name"])?)?;
+    inv.get(cm)
+        .root
+        .path(&["data", &key])
+        .and_then(Node::scalar_text)
+        .map(str::to_string)
 }
 
 /// A working cainjector should have injected the source's current CA.

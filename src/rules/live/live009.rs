@@ -472,38 +472,9 @@ fn mounted_secret_file(
     container: &Node,
     path: &str,
 ) -> Option<(ObjId, String)> {
-    for m in container.get("volumeMounts").map_or(&[][..], Node::items) {
-        let (Some(name), Some(mount)) = (m.str_at(&["name"]), m.str_at(&["mountPath"])) else {
-            continue;
-        };
-        let mount = mount.trim_end_matches('/');
-        let rel = match m.str_at(&["subPath"]) {
-            Some(sub) if path == mount => sub.to_string(),
-            Some(_) => continue,
-            None => match path.strip_prefix(mount).and_then(|r| r.strip_prefix('/')) {
-                Some(r) => r.to_string(),
-                None => continue,
-            },
-        };
-        let volume = spec
-            .get("volumes")
-            .map_or(&[][..], Node::items)
-            .iter()
-            .find(|v| v.str_at(&["name"]) == Some(name))?;
-        let sv = volume.get("secret")?;
-        let key = match sv.get("items") {
-            Some(items) => items
-                .items()
-                .iter()
-                .find(|i| i.str_at(&["path"]) == Some(rel.as_str()))?
-                .str_at(&["key"])?
-                .to_string(),
-            None => rel,
-        };
-        let secret = inv.find("", "Secret", ns, sv.str_at(&["secretName"])?)?;
-        return Some((secret, key));
-    }
-    None
+    let (sv, key) = super::status::mounted_file(spec, container, path, "secret")?;
+    let secret = inv.find("", "Secret", ns, sv.str_at(&["secretName"])?)?;
+    Some((secret, key))
 }
 
 #[cfg(test)]

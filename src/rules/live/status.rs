@@ -233,6 +233,47 @@ pub fn flags<'a>(container: &'a Node, base: &str) -> Vec<Flag<'a>> {
     out
 }
 
+/// The volume source (`configMap`, `secret`, …) and key that provide the file at `path` in a
+/// container, through its volumeMounts (`subPath` and `items` honoured).
+pub fn mounted_file<'a>(
+    spec: &'a Node,
+    container: &Node,
+    path: &str,
+    source: &str,
+) -> Option<(&'a Node, String)> {
+    for m in container.get("volumeMounts").map_or(&[][..], Node::items) {
+        let (Some(name), Some(mount)) = (m.str_at(&["name"]), m.str_at(&["mountPath"])) else {
+            continue;
+        };
+        let mount = mount.trim_end_matches('/');
+        let rel = match m.str_at(&["subPath"]) {
+            Some(sub) if path == mount => sub.to_string(),
+            Some(_) => continue,
+            None => match path.strip_prefix(mount).and_then(|r| r.strip_prefix('/')) {
+                Some(r) => r.to_string(),
+                None => continue,
+            },
+        };
+        let volume = spec
+            .get("volumes")
+            .map_or(&[][..], Node::items)
+            .iter()
+            .find(|v| v.str_at(&["name"]) == Some(name))?;
+        let src = volume.get(source)?;
+        let key = match src.get("items") {
+            Some(items) => items
+                .items()
+                .iter()
+                .find(|i| i.str_at(&["path"]) == Some(rel.as_str()))?
+                .str_at(&["key"])?
+                .to_string(),
+            None => rel,
+        };
+        return Some((src, key));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
