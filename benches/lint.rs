@@ -242,6 +242,7 @@ fn main() {
             .map(|i| match i {
                 Input::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
                 Input::Stdin => 0,
+                Input::Bytes { bytes, .. } => bytes.len() as u64,
             })
             .sum();
         let runs = if quick {

@@ -72,10 +72,12 @@ impl serde::Serialize for Location {
 pub struct SourceInfo {
     /// The name as reported.
     pub name: String,
-    /// The text of stdin (files are re-read on demand).
+    /// The text of stdin or in-memory input (files are re-read on demand).
     pub stdin_text: Option<String>,
     /// A live cluster (`cluster/<context>`): findings are located by pointer, not by line.
     pub live: bool,
+    /// Kubernetes objects read from it (all kinds).
+    pub objects: usize,
 }
 
 /// Everything a run produced.
@@ -188,6 +190,7 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
                 name: file.name,
                 stdin_text: file.stdin_text,
                 live: false,
+                objects: count,
             });
         }
         (info, kept, count, errors)
@@ -222,6 +225,7 @@ pub fn lint_cluster(
             name: source,
             stdin_text: None,
             live: true,
+            objects: count,
         }],
         objects: count,
         input_errors,

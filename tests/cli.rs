@@ -868,3 +868,66 @@ fn istio_root_namespace_decides_what_is_mesh_wide() {
     let o = run(&dir, &["lint", "pa.yaml", "--trust-namespace", ""], None);
     assert_eq!(o.status.code(), Some(2), "usage error");
 }
+
+#[test]
+fn pass_through_echoes_the_stream_or_blocks_it() {
+    let dir = scratch("pass-through");
+    // Stdin comes back byte for byte, comments and all; the summary is on stderr.
+    let stream = "# rendered\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}";
+    let o = run(
+        &dir,
+        &["lint", "--pass-through", "-"],
+        Some(stream.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), format!("{stream}\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "kubectl-tlscheck: no findings in 2 objects\n"
+    );
+    // Files: joined with `---` unless a file starts with one; files without objects left out.
+    std::fs::write(
+        dir.join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        "# b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("c.yaml"), "replicas: 3\n").unwrap();
+    std::fs::write(
+        dir.join("d.json"),
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d"}}"#,
+    )
+    .unwrap();
+    let o = run(&dir, &["lint", "--pass-through", "."], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n# b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n---\n{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"d\"}}\n"
+    );
+    // Blocking findings: nothing on stdout, exit 1, the finding on stderr.
+    let o = run(
+        &dir,
+        &["lint", "--pass-through", "-"],
+        Some(BAD_INGRESS.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("error[NS001] Ingress web/shop (-:7)"));
+    // Unreadable input: exit 2, nothing on stdout.
+    let o = run(&dir, &["lint", "--pass-through", "-"], Some(b"a: [\n"));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("input error: -:"));
+    // The report formats are for stdout; pass-through owns it.
+    let o = run(
+        &dir,
+        &["lint", "--pass-through", "-o", "json", "-"],
+        Some(b""),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
+}

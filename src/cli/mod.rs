@@ -12,6 +12,9 @@ use tlscheck::policy::{Config, Policy, builtin_policies, load_policy_dir};
 use tlscheck::report::{self, Format};
 use tlscheck::rules::Severity;
 
+mod argocd;
+mod passthrough;
+
 /// Lint Kubernetes manifests against the hybrid TLS architecture: ACM certificates at AWS load
 /// balancers for north–south traffic, cert-manager for everything inside the cluster.
 #[derive(Parser, Debug)]
@@ -38,6 +41,10 @@ enum Command {
     /// Emit (or apply) the cert-manager issuers, CA and webhook certificates the findings say are
     /// missing (CM002, WH002, WH004): YAML on stdout, files in --out, or --apply.
     Bootstrap(Box<BootstrapArgs>),
+    /// The `generate` step of the Argo CD config-management plugin: render the application in the
+    /// current directory as Argo CD would (Helm, Kustomize or plain files) and pass it through the
+    /// linter (see `plugins/argocd/`).
+    ArgocdGenerate(Box<argocd::ArgocdArgs>),
     /// List the rules.
     Rules {
         /// Output format.
@@ -79,6 +86,11 @@ struct LintArgs {
     /// A file, directory or `-` to lint, as with kubectl (repeatable).
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     filename: Vec<String>,
+    /// Write the input manifests to stdout unchanged when nothing blocks (exit 0), and a short
+    /// summary to stderr instead of the report: `kustomize build | kubectl tlscheck lint
+    /// --pass-through - | kubectl apply -f -`. Files without Kubernetes objects are left out.
+    #[arg(long, conflicts_with = "output")]
+    pass_through: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -206,6 +218,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             0
         }
         Command::Bootstrap(args) => bootstrap(*args, &mut out)?,
+        Command::ArgocdGenerate(args) => argocd::generate(*args, &mut out)?,
         Command::Rules { output } => {
             list_rules(output, &mut out)?;
             0
@@ -228,18 +241,29 @@ fn lint(args: LintArgs, out: &mut dyn Write) -> Result<i32> {
         bail!("`-` (stdin) can be given only once");
     }
     let inputs: Vec<Input> = raw.iter().map(|p| input_for(p)).collect();
-    let start = match &inputs[0] {
-        Input::File(p) => p.clone(),
-        Input::Stdin => PathBuf::from("."),
+    lint_inputs(&inputs, &args.common, args.pass_through, out)
+}
+
+/// Lint `inputs` and report; with `pass_through`, the report is the stderr summary and the
+/// manifests go to `out` when nothing blocks.
+fn lint_inputs(
+    inputs: &[Input],
+    common: &CommonArgs,
+    pass_through: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let start = match inputs.first() {
+        Some(Input::File(p)) => p.clone(),
+        _ => PathBuf::from("."),
     };
-    let (opts, fail_on, setup_errors) = prepare(&args.common, &start, |_| {})?;
-    let mut result = engine::lint(&inputs, &opts);
-    finish(
-        &args.common,
-        fail_on,
-        result_with(&mut result, setup_errors),
-        out,
-    )
+    let (opts, fail_on, setup_errors) = prepare(common, &start, |_| {})?;
+    let mut result = engine::lint(inputs, &opts);
+    let result = result_with(&mut result, setup_errors);
+    if pass_through {
+        passthrough::finish(result, threshold(fail_on), out)
+    } else {
+        finish(common, fail_on, result, out)
+    }
 }
 
 fn cluster(args: ClusterArgs, out: &mut dyn Write) -> Result<i32> {
@@ -490,18 +514,26 @@ fn finish(
         }
     };
     report::emit(common.output, result, out, color)?;
+    Ok(exit_code(result, threshold(fail_on)))
+}
 
-    if !result.input_errors.is_empty() {
-        return Ok(2);
-    }
-    let threshold = match fail_on {
+/// The lowest blocking severity.
+fn threshold(fail_on: FailOn) -> Option<Severity> {
+    match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
-    };
+    }
+}
+
+/// 2 for unreadable input, 1 for blocking findings, else 0.
+fn exit_code(result: &engine::LintResult, threshold: Option<Severity>) -> i32 {
+    if !result.input_errors.is_empty() {
+        return 2;
+    }
     let failed = threshold.is_some_and(|t| result.diagnostics.iter().any(|d| d.severity >= t));
-    Ok(i32::from(failed))
+    i32::from(failed)
 }
 
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> Result<()> {

@@ -57,7 +57,8 @@ pub struct SourceFile {
     pub name: String,
     /// The documents read.
     pub documents: Vec<Document>,
-    /// The text, kept only for stdin (files are re-read for snippets when a finding needs one).
+    /// The text, kept only for stdin and in-memory input (files are re-read for snippets when a
+    /// finding needs one).
     pub stdin_text: Option<String>,
 }
 
@@ -85,7 +86,7 @@ pub fn load_input(input: &Input, limits: Limits) -> (Option<SourceFile>, Vec<Inp
             )
         })
         .collect();
-    let stdin_text = matches!(input, Input::Stdin).then(|| text.to_string());
+    let stdin_text = matches!(input, Input::Stdin | Input::Bytes { .. }).then(|| text.to_string());
     (
         Some(SourceFile {
             name,
@@ -105,6 +106,13 @@ fn read_input(input: &Input, limits: Limits) -> Result<Vec<u8>, String> {
                 .take(limits.max_file_bytes + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read standard input: {e}"))?;
+        }
+        Input::Bytes { bytes: text, .. } => {
+            bytes = text
+                .iter()
+                .take(limits.max_file_bytes as usize + 1)
+                .copied()
+                .collect();
         }
         Input::File(path) => {
             let file = std::fs::File::open(path).map_err(|e| describe_io(path, &e))?;

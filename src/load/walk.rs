@@ -12,6 +12,14 @@ pub enum Input {
     File(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// Text already in memory, such as the output of `kustomize build`, with the name findings
+    /// report for it.
+    Bytes {
+        /// The name findings report (`kustomize build .`).
+        name: String,
+        /// The text.
+        bytes: std::sync::Arc<[u8]>,
+    },
 }
 
 impl Input {
@@ -20,6 +28,7 @@ impl Input {
         match self {
             Input::File(p) => super::display_path(p),
             Input::Stdin => "-".into(),
+            Input::Bytes { name, .. } => name.clone(),
         }
     }
 }
@@ -35,7 +44,7 @@ pub fn walk(paths: &[Input], excluded: &dyn Fn(&Path) -> bool) -> (Vec<Input>, V
     let mut errors = Vec::new();
     for input in paths {
         match input {
-            Input::Stdin => files.push(Input::Stdin),
+            Input::Stdin | Input::Bytes { .. } => files.push(input.clone()),
             Input::File(path) => match std::fs::metadata(path) {
                 Ok(meta) if meta.is_dir() => {
                     let mut ancestors = HashSet::new();
