@@ -14,6 +14,15 @@ use tlscheck::rules::Severity;
 
 mod argocd;
 mod passthrough;
+mod shell;
+
+/// `--version`: the crate version and the git commit (and its date) the binary was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("TLSCHECK_GIT_REVISION"),
+    ")"
+);
 
 /// Lint Kubernetes manifests against the hybrid TLS architecture: ACM certificates at AWS load
 /// balancers for north–south traffic, cert-manager for everything inside the cluster.
@@ -21,7 +30,7 @@ mod passthrough;
 #[command(
     name = "kubectl-tlscheck",
     bin_name = "kubectl tlscheck",
-    version,
+    version = VERSION,
     about,
     max_term_width = 100
 )]
@@ -45,6 +54,10 @@ enum Command {
     /// current directory as Argo CD would (Helm, Kustomize or plain files) and pass it through the
     /// linter (see `plugins/argocd/`).
     ArgocdGenerate(Box<argocd::ArgocdArgs>),
+    /// Print a shell completion script (`source <(kubectl-tlscheck completion bash)`).
+    Completion(shell::CompletionArgs),
+    /// Print the man page (roff), or write a page per subcommand with `--out DIR`.
+    Man(shell::ManArgs),
     /// List the rules.
     Rules {
         /// Output format.
@@ -219,6 +232,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Bootstrap(args) => bootstrap(*args, &mut out)?,
         Command::ArgocdGenerate(args) => argocd::generate(*args, &mut out)?,
+        Command::Completion(args) => {
+            shell::completion(args, &mut out)?;
+            0
+        }
+        Command::Man(args) => {
+            shell::man(args, &mut out)?;
+            0
+        }
         Command::Rules { output } => {
             list_rules(output, &mut out)?;
             0
