@@ -47,15 +47,16 @@ fn git_revision() {
     let revision = match git(&["log", "-1", "--format=%H %cs"]) {
         Some(line) if !line.is_empty() => {
             // Rebuild when HEAD moves: HEAD itself, the branch it points to, and packed refs.
+            // Only files that exist: cargo reruns a build script on every build while a watched
+            // file is missing.
             if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]) {
                 let dir = Path::new(&dir);
-                println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
-                println!(
-                    "cargo:rerun-if-changed={}",
-                    dir.join("packed-refs").display()
-                );
-                if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
-                    println!("cargo:rerun-if-changed={}", dir.join(head).display());
+                let head = git(&["symbolic-ref", "-q", "HEAD"]);
+                let watched = [Some("HEAD"), Some("packed-refs"), head.as_deref()];
+                for file in watched.into_iter().flatten().map(|f| dir.join(f)) {
+                    if file.exists() {
+                        println!("cargo:rerun-if-changed={}", file.display());
+                    }
                 }
             }
             let (hash, date) = line.split_once(' ').unwrap_or((&line, ""));
