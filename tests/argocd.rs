@@ -409,3 +409,98 @@ fn write_executable(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// The sidecar's init container and the CI workflow pin the same release archive as the krew
+/// manifest; `scripts/release.sh --update-manifest` rewrites all three together.
+#[test]
+fn release_pins_agree_and_the_release_script_rewrites_them() {
+    fn pins(root: &Path) -> (String, String, String, String) {
+        let krew: serde_json::Value =
+            serde_saphyr::from_str(&read(root.join("krew/tlscheck.yaml"))).unwrap();
+        let linux = krew["spec"]["platforms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| {
+                p["selector"]["matchLabels"]["os"] == "linux"
+                    && p["selector"]["matchLabels"]["arch"] == "amd64"
+            })
+            .expect("a linux/amd64 platform")
+            .clone();
+        let patch: serde_json::Value =
+            serde_saphyr::from_str(&read(root.join("plugins/argocd/repo-server-patch.yaml")))
+                .unwrap();
+        let env = |name: &str| {
+            patch["spec"]["template"]["spec"]["initContainers"][0]["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["name"] == name)
+                .unwrap()["value"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(env("TLSCHECK_URL"), linux["uri"].as_str().unwrap());
+        assert_eq!(env("TLSCHECK_SHA256"), linux["sha256"].as_str().unwrap());
+        let workflow: serde_json::Value =
+            serde_saphyr::from_str(&read(root.join("docs/ci/github-actions.yml"))).unwrap();
+        assert_eq!(workflow["env"]["TLSCHECK_VERSION"], krew["spec"]["version"]);
+        (
+            env("TLSCHECK_URL"),
+            env("TLSCHECK_SHA256"),
+            workflow["env"]["TLSCHECK_VERSION"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            krew["spec"]["version"].as_str().unwrap().to_string(),
+        )
+    }
+    let committed = pins(Path::new(ROOT));
+
+    // A copy of the files the script reads and writes, with the pins changed: the script restores
+    // agreement from the archive it builds.
+    let copy = tempdir("release");
+    for f in [
+        "Cargo.toml",
+        "LICENSE",
+        "scripts/release.sh",
+        "krew/tlscheck.yaml",
+        "plugins/argocd/repo-server-patch.yaml",
+        "docs/ci/github-actions.yml",
+    ] {
+        std::fs::create_dir_all(copy.join(f).parent().unwrap()).unwrap();
+        std::fs::copy(Path::new(ROOT).join(f), copy.join(f)).unwrap();
+    }
+    let patch = copy.join("plugins/argocd/repo-server-patch.yaml");
+    std::fs::write(
+        &patch,
+        read(patch.clone()).replace(&committed.1, &"0".repeat(64)),
+    )
+    .unwrap();
+    let workflow = copy.join("docs/ci/github-actions.yml");
+    std::fs::write(
+        &workflow,
+        read(workflow.clone()).replace(&committed.2, "v0.0.1"),
+    )
+    .unwrap();
+    let out = Command::new("bash")
+        .arg(copy.join("scripts/release.sh"))
+        .args(["--binary", BIN, "--out"])
+        .arg(copy.join("dist"))
+        .arg("--update-manifest")
+        .env("SOURCE_DATE_EPOCH", "1764115200")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rewritten = pins(&copy);
+    assert_ne!(rewritten.1, "0".repeat(64));
+    assert_eq!(
+        rewritten.2, committed.3,
+        "the workflow installs the manifest's version"
+    );
+}
