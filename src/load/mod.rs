@@ -9,7 +9,7 @@ pub mod yaml;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-pub use node::{Entry, Node, Pos, Scalar, ScalarType, Value};
+pub use node::{Entry, Node, Pos, Scalar, ScalarType, Text, Value};
 pub use walk::{Input, walk};
 pub use yaml::{Document, Limits, Stream, parse_stream};
 

@@ -19,19 +19,25 @@ pub enum ScalarType {
     Null,
     /// `true`/`yes`/`on`/`y` and their opposites, unquoted.
     Bool(bool),
-    /// Decimal, `0x`, `0o`, `0b` and leading-zero octal integers.
-    Int(i64),
-    /// Floats including `.inf` and `.nan`.
-    Float(f64),
+    /// Decimal, `0x`, `0o`, `0b` and leading-zero octal integers (the value is read from the text on
+    /// demand: keeping it would make every scalar 8 bytes larger).
+    Int,
+    /// Floats including `.inf` and `.nan` (read from the text on demand).
+    Float,
     /// Everything else, and every quoted or block scalar.
     Str,
 }
+
+/// Text of keys and scalars: strings up to 24 bytes are stored inline, longer ones on the heap with
+/// no spare capacity. Most keys and values of manifests are short, so a tree of 100,000 objects
+/// holds millions of them (see docs/performance.md).
+pub type Text = compact_str::CompactString;
 
 /// A scalar: its text as written (after YAML unescaping) and its resolved type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
     /// The scalar's text.
-    pub text: String,
+    pub text: Text,
     /// The type kubectl would give it.
     pub ty: ScalarType,
 }
@@ -40,7 +46,7 @@ pub struct Scalar {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// The key as a string (non-string scalar keys are converted to their text, as kubectl does).
-    pub key: String,
+    pub key: Text,
     /// Where the key is written.
     pub key_pos: Pos,
     /// The value.
@@ -95,9 +101,9 @@ impl Node {
     pub fn as_i64(&self) -> Option<i64> {
         match &self.value {
             Value::Scalar(Scalar {
-                ty: ScalarType::Int(i),
-                ..
-            }) => Some(*i),
+                ty: ScalarType::Int,
+                text,
+            }) => super::scalar::int_value(text),
             _ => None,
         }
     }
@@ -213,20 +219,25 @@ impl Node {
     /// Build a tree from JSON (objects read from a cluster): no positions, scalar types from JSON.
     pub fn from_json(value: &serde_json::Value) -> Node {
         use serde_json::Value as J;
-        let scalar = |text: String, ty| Value::Scalar(Scalar { text, ty });
+        let scalar = |text: &str, ty| {
+            Value::Scalar(Scalar {
+                text: Text::new(text),
+                ty,
+            })
+        };
         let value = match value {
-            J::Null => scalar(String::new(), ScalarType::Null),
-            J::Bool(b) => scalar(b.to_string(), ScalarType::Bool(*b)),
+            J::Null => scalar("", ScalarType::Null),
+            J::Bool(b) => scalar(if *b { "true" } else { "false" }, ScalarType::Bool(*b)),
             J::Number(n) => match n.as_i64() {
-                Some(i) => scalar(i.to_string(), ScalarType::Int(i)),
-                None => scalar(n.to_string(), ScalarType::Float(n.as_f64().unwrap_or(0.0))),
+                Some(i) => scalar(&i.to_string(), ScalarType::Int),
+                None => scalar(&n.to_string(), ScalarType::Float),
             },
-            J::String(s) => scalar(s.clone(), ScalarType::Str),
+            J::String(s) => scalar(s, ScalarType::Str),
             J::Array(items) => Value::Seq(items.iter().map(Node::from_json).collect()),
             J::Object(map) => Value::Map(
                 map.iter()
                     .map(|(k, v)| Entry {
-                        key: k.clone(),
+                        key: Text::new(k),
                         key_pos: Pos::default(),
                         value: Node::from_json(v),
                     })
@@ -246,15 +257,17 @@ impl Node {
             Value::Scalar(s) => match s.ty {
                 ScalarType::Null => J::Null,
                 ScalarType::Bool(b) => J::Bool(b),
-                ScalarType::Int(i) => J::from(i),
-                ScalarType::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
-                ScalarType::Str => J::String(s.text.clone()),
+                ScalarType::Int => super::scalar::int_value(&s.text).map_or(J::Null, J::from),
+                ScalarType::Float => super::scalar::float_value(&s.text)
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(J::Null, J::Number),
+                ScalarType::Str => J::String(s.text.to_string()),
             },
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .map(|e| (e.key.to_string(), e.value.to_json()))
                     .collect(),
             ),
         }

@@ -13,27 +13,40 @@ pub fn resolve_plain(text: &str) -> ScalarType {
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return ScalarType::Bool(false);
         }
-        ".nan" | ".NaN" | ".NAN" => return ScalarType::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return ScalarType::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return ScalarType::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
+        | "-.inf" | "-.Inf" | "-.INF" => return ScalarType::Float,
         _ => {}
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         return ScalarType::Str;
     }
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
-    if let Some(i) = parse_go_int(&plain) {
-        return ScalarType::Int(i);
+    if int_value(text).is_some() {
+        return ScalarType::Int;
     }
-    if is_yaml_float(text)
-        && let Ok(f) = plain.parse::<f64>()
-    {
-        return ScalarType::Float(f);
+    if is_yaml_float(text) && float_value(text).is_some() {
+        return ScalarType::Float;
     }
     ScalarType::Str
+}
+
+/// The value of a scalar typed [`ScalarType::Int`] (go-yaml ignores `_` in numbers).
+pub fn int_value(text: &str) -> Option<i64> {
+    if text.contains('_') {
+        parse_go_int(&text.replace('_', ""))
+    } else {
+        parse_go_int(text)
+    }
+}
+
+/// The value of a scalar typed [`ScalarType::Float`].
+pub fn float_value(text: &str) -> Option<f64> {
+    match text {
+        ".nan" | ".NaN" | ".NAN" => Some(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Some(f64::NEG_INFINITY),
+        _ => text.replace('_', "").parse().ok(),
+    }
 }
 
 /// `strconv.ParseInt(s, 0, 64)` plus go-yaml's `0b` handling.
@@ -114,26 +127,52 @@ fn is_yaml_float(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The type and the value read back from the text, as `Node::as_i64` and `to_json` do.
+    fn resolved(text: &str) -> (ScalarType, Option<i64>, Option<f64>) {
+        let ty = resolve_plain(text);
+        match ty {
+            ScalarType::Int => (ty, int_value(text), None),
+            ScalarType::Float => (ty, None, float_value(text)),
+            _ => (ty, None, None),
+        }
+    }
+
     #[test]
     fn yaml11_scalars_resolve_like_kubectl() {
-        assert_eq!(resolve_plain("0644"), ScalarType::Int(420));
-        assert_eq!(resolve_plain("0x1F"), ScalarType::Int(31));
-        assert_eq!(resolve_plain("0b101"), ScalarType::Int(5));
-        assert_eq!(resolve_plain("1_000"), ScalarType::Int(1000));
-        assert_eq!(resolve_plain("-12"), ScalarType::Int(-12));
-        assert_eq!(resolve_plain("443"), ScalarType::Int(443));
+        for (text, value) in [
+            ("0644", 420),
+            ("0x1F", 31),
+            ("0b101", 5),
+            ("1_000", 1000),
+            ("-12", -12),
+            ("443", 443),
+        ] {
+            assert_eq!(
+                resolved(text),
+                (ScalarType::Int, Some(value), None),
+                "{text}"
+            );
+        }
+        for (text, value) in [
+            ("1.5e3", 1500.0),
+            ("08", 8.0),
+            ("99999999999999999999", 1e20),
+        ] {
+            assert_eq!(
+                resolved(text),
+                (ScalarType::Float, None, Some(value)),
+                "{text}"
+            );
+        }
+        assert!(float_value(".nan").unwrap().is_nan());
+        assert_eq!(float_value("-.Inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(resolve_plain("+.inf"), ScalarType::Float);
         assert_eq!(resolve_plain("yes"), ScalarType::Bool(true));
         assert_eq!(resolve_plain("On"), ScalarType::Bool(true));
         assert_eq!(resolve_plain("off"), ScalarType::Bool(false));
         assert_eq!(resolve_plain("~"), ScalarType::Null);
-        assert_eq!(resolve_plain("1.5e3"), ScalarType::Float(1500.0));
-        assert_eq!(resolve_plain("08"), ScalarType::Float(8.0));
         assert_eq!(resolve_plain("1.2.3"), ScalarType::Str);
         assert_eq!(resolve_plain("arn:aws:acm"), ScalarType::Str);
-        assert_eq!(
-            resolve_plain("99999999999999999999"),
-            ScalarType::Float(1e20)
-        );
         assert_eq!(resolve_plain("-"), ScalarType::Str);
         assert_eq!(resolve_plain("yess"), ScalarType::Str);
     }

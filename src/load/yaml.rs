@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
-use super::node::{Entry, Node, Pos, Scalar, ScalarType, Value};
+use super::node::{Entry, Node, Pos, Scalar, ScalarType, Text, Value};
 use super::scalar::resolve_plain;
 
 /// Budgets that keep hostile input bounded in time and memory.
@@ -72,8 +72,8 @@ struct MapFrame {
     entries: Vec<Entry>,
     pos: Pos,
     anchor: usize,
-    key: Option<(String, Pos, bool)>,
-    seen: Option<HashSet<String>>,
+    key: Option<(Text, Pos, bool)>,
+    seen: Option<HashSet<Text>>,
     merges: Vec<Node>,
 }
 
@@ -99,8 +99,10 @@ fn scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Scalar {
     } else {
         ScalarType::Str
     };
+    // Copied rather than converted: the scanner's String has spare capacity that would stay
+    // allocated for the life of the tree.
     Scalar {
-        text: text.into_owned(),
+        text: Text::new(&text),
         ty,
     }
 }
@@ -158,7 +160,7 @@ impl Builder {
                 None => {
                     let key = match node.value {
                         Value::Scalar(s) => match s.ty {
-                            ScalarType::Null if s.text.is_empty() => "null".to_string(),
+                            ScalarType::Null if s.text.is_empty() => Text::const_new("null"),
                             _ => s.text,
                         },
                         _ => {
@@ -181,7 +183,7 @@ impl Builder {
                         None => {
                             let dup = map.entries.iter().any(|e| e.key == key);
                             if !dup && map.entries.len() >= 16 {
-                                let mut seen: HashSet<String> =
+                                let mut seen: HashSet<Text> =
                                     map.entries.iter().map(|e| e.key.clone()).collect();
                                 seen.insert(key.clone());
                                 map.seen = Some(seen);
@@ -239,14 +241,21 @@ impl Builder {
                 pos,
             ),
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq { items, pos, anchor }) => self.push(
-                    Node {
-                        value: Value::Seq(items),
-                        pos,
-                    },
+                Some(Frame::Seq {
+                    mut items,
+                    pos,
                     anchor,
-                    false,
-                ),
+                }) => {
+                    items.shrink_to_fit();
+                    self.push(
+                        Node {
+                            value: Value::Seq(items),
+                            pos,
+                        },
+                        anchor,
+                        false,
+                    )
+                }
                 _ => Ok(()),
             },
             Event::MappingEnd => match self.stack.pop() {
@@ -269,6 +278,7 @@ impl Builder {
                             }
                         }
                     }
+                    map.entries.shrink_to_fit();
                     self.push(
                         Node {
                             value: Value::Map(map.entries),

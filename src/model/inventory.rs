@@ -7,7 +7,7 @@ use super::object::{ObjId, ObjRef, Object};
 use super::ownership::{self, IngressGroup, IngressOwner, ServiceOwner};
 use super::settings::Settings;
 use super::webhook::WebhookGraph;
-use crate::load::Node;
+use crate::load::{Node, Text};
 
 /// An object declared to exist outside the input (config `objects:`), e.g. a ClusterIssuer that the
 /// platform team manages.
@@ -70,12 +70,13 @@ pub struct Inventory {
     pub objects: Vec<Object>,
     /// Settings in force.
     pub settings: Settings,
-    by_kind: HashMap<(String, String), Vec<ObjId>>,
-    by_name: HashMap<(String, String, Option<String>, String), ObjId>,
+    // Keys are `Text`: names of up to 24 bytes need no allocation, for the index or for a lookup.
+    by_kind: HashMap<(Text, Text), Vec<ObjId>>,
+    by_name: HashMap<(Text, Text, Option<Text>, Text), ObjId>,
     declared: Vec<Declared>,
     pod_templates: Vec<PodTemplate>,
     /// Pod templates by (namespace, label key, label value), so selectors never scan a namespace.
-    pods_by_label: HashMap<(Option<String>, String, String), Vec<usize>>,
+    pods_by_label: HashMap<(Option<Text>, Text, Text), Vec<usize>>,
     ingress_owner: HashMap<ObjId, IngressOwner>,
     service_owner: HashMap<ObjId, ServiceOwner>,
     /// IngressGroups (explicit `group.name` or implicit single-Ingress groups) of ALB Ingresses.
@@ -103,15 +104,15 @@ impl Inventory {
         };
         for (i, o) in inv.objects.iter().enumerate() {
             inv.by_kind
-                .entry((o.group.clone(), o.id.kind.clone()))
+                .entry((Text::new(&o.group), Text::new(&o.id.kind)))
                 .or_default()
                 .push(i);
             inv.by_name
                 .entry((
-                    o.group.clone(),
-                    o.id.kind.clone(),
-                    o.id.namespace.clone(),
-                    o.id.name.clone(),
+                    Text::new(&o.group),
+                    Text::new(&o.id.kind),
+                    o.id.namespace.as_deref().map(Text::new),
+                    Text::new(&o.id.name),
                 ))
                 .or_insert(i);
             if let Some((_, _, path)) = WORKLOADS.iter().find(|(g, k, _)| o.is(g, k)) {
@@ -122,7 +123,11 @@ impl Inventory {
                     .and_then(|tpl| tpl.path(&["metadata", "labels"]));
                 for e in labels.map_or(&[][..], Node::entries) {
                     if let Some(v) = e.value.scalar_text() {
-                        let key = (o.id.namespace.clone(), e.key.clone(), v.to_string());
+                        let key = (
+                            o.id.namespace.as_deref().map(Text::new),
+                            e.key.clone(),
+                            Text::new(v),
+                        );
                         inv.pods_by_label.entry(key).or_default().push(t);
                     }
                 }
@@ -175,7 +180,7 @@ impl Inventory {
     /// Objects of `group`/`kind`, in input order.
     pub fn of_kind(&self, group: &str, kind: &str) -> &[ObjId] {
         self.by_kind
-            .get(&(group.to_string(), kind.to_string()))
+            .get(&(Text::new(group), Text::new(kind)))
             .unwrap_or(&EMPTY)
     }
 
@@ -189,10 +194,10 @@ impl Inventory {
     ) -> Option<ObjId> {
         self.by_name
             .get(&(
-                group.to_string(),
-                kind.to_string(),
-                namespace.map(str::to_string),
-                name.to_string(),
+                Text::new(group),
+                Text::new(kind),
+                namespace.map(Text::new),
+                Text::new(name),
             ))
             .copied()
     }
@@ -288,12 +293,12 @@ impl Inventory {
             return Vec::new();
         }
         // Candidates: the templates carrying the rarest wanted label; then check all labels.
-        let ns = namespace.map(str::to_string);
+        let ns = namespace.map(Text::new);
         let lists: Option<Vec<&Vec<usize>>> = wanted
             .iter()
             .map(|(k, v)| {
                 self.pods_by_label
-                    .get(&(ns.clone(), k.to_string(), v.to_string()))
+                    .get(&(ns.clone(), Text::new(k), Text::new(v)))
             })
             .collect();
         let Some(shortest) = lists.and_then(|l| l.into_iter().min_by_key(|l| l.len())) else {

@@ -47,7 +47,7 @@ impl Labels {
             known: node
                 .map_or(&[][..], Node::entries)
                 .iter()
-                .filter_map(|e| Some((e.key.clone(), e.value.scalar_text()?.to_string())))
+                .filter_map(|e| Some((e.key.to_string(), e.value.scalar_text()?.to_string())))
                 .collect(),
             complete: true,
         }

@@ -68,7 +68,7 @@ pub fn suppressions(obj: &Object, today: &str) -> Vec<Suppression> {
             let state = parse_value(e.value.scalar_text().unwrap_or(""), today);
             Some(Suppression {
                 rule: rule.to_string(),
-                key: e.key.clone(),
+                key: e.key.to_string(),
                 state,
             })
         })

@@ -235,7 +235,7 @@ impl Template {
                         Violation {
                             pointer: pointer(["metadata", meta_key(*field), &e.key]),
                             message: format!("{noun} `{}` = `{v}` does not match `{value}`", e.key),
-                            vars: vec![("key", e.key.clone()), ("value", v)],
+                            vars: vec![("key", e.key.to_string()), ("value", v)],
                         }
                     })
                     .collect()
@@ -253,7 +253,7 @@ impl Template {
                     Violation {
                         pointer: pointer(["metadata", meta_key(*field), &e.key]),
                         message: format!("{} `{}` is forbidden", noun(*field), e.key),
-                        vars: vec![("key", e.key.clone()), ("value", v)],
+                        vars: vec![("key", e.key.to_string()), ("value", v)],
                     }
                 })
                 .collect(),

@@ -37,7 +37,11 @@ pub const RULE: BuiltinRule = BuiltinRule {
     check,
 };
 
-fn kinds(_: &Settings) -> Vec<KindSet> {
+fn kinds(settings: &Settings) -> Vec<KindSet> {
+    // Live mode only: in files the rule reads nothing, and its kinds would keep objects in memory.
+    if !settings.live {
+        return Vec::new();
+    }
     vec![
         ISSUER_KINDS,
         &[
