@@ -186,6 +186,9 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
             }
             count = objs.len();
             kept = objs.into_iter().filter(|o| keep(o)).collect();
+            if user.is_empty() {
+                kept.iter_mut().for_each(crate::model::prune::prune);
+            }
             info = Some(SourceInfo {
                 name: file.name,
                 stdin_text: file.stdin_text,

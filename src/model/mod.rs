@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod mesh;
 pub mod object;
 pub mod ownership;
+pub mod prune;
 pub mod selector;
 pub mod settings;
 pub mod webhook;
