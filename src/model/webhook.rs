@@ -238,16 +238,21 @@ impl Injection {
         self.from_secret.is_some() || self.from_certificate.is_some() || self.apiserver.is_some()
     }
 
-    /// The source cainjector uses.
+    /// The source cainjector uses. It picks the first source whose annotation is present (secret,
+    /// certificate, then apiserver when `"true"`) and only then reads the value, so an invalid
+    /// value injects nothing rather than falling through to the next source (cert-manager
+    /// `pkg/controller/cainjector/sources.go`, `Configured` then `ReadCA`).
     pub fn source(&self) -> CaSource {
-        if let Some((ns, name)) = self.from_secret.as_ref().and_then(|a| a.target.clone()) {
-            CaSource::Secret(ns, name)
-        } else if let Some((ns, name)) = self
-            .from_certificate
-            .as_ref()
-            .and_then(|a| a.target.clone())
-        {
-            CaSource::Certificate(ns, name)
+        if let Some(secret) = &self.from_secret {
+            secret
+                .target
+                .clone()
+                .map_or(CaSource::None, |(ns, name)| CaSource::Secret(ns, name))
+        } else if let Some(certificate) = &self.from_certificate {
+            certificate
+                .target
+                .clone()
+                .map_or(CaSource::None, |(ns, name)| CaSource::Certificate(ns, name))
         } else if self.apiserver.as_ref().is_some_and(|a| a.value == "true") {
             CaSource::ApiServer
         } else {

@@ -7,8 +7,9 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 const PARTITION: &str = r"(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)";
-const REGION: &str = r"([a-z]{2,4}(?:-[a-z]+)+-\d+)";
-const ACCOUNT: &str = r"(\d{12})";
+// ASCII digits and letters only: in a Unicode regex `\d` and `\w` also match `٣`, `３` or `é`.
+const REGION: &str = r"([a-z]{2,4}(?:-[a-z]+)+-[0-9]+)";
+const ACCOUNT: &str = r"([0-9]{12})";
 const UUID: &str = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
 
 struct Grammar {
@@ -28,7 +29,7 @@ fn grammar() -> &'static Grammar {
         let re = |s: String| Regex::new(&s).expect("static regex");
         Grammar {
             acm: re(format!("^arn:{PARTITION}:acm:{REGION}:{ACCOUNT}:certificate/{UUID}$")),
-            iam: re(format!(r"^arn:{PARTITION}:iam::{ACCOUNT}:server-certificate/(?:[\x21-\x7E]*/)?[\w+=,.@-]{{1,128}}$")),
+            iam: re(format!(r"^arn:{PARTITION}:iam::{ACCOUNT}:server-certificate/(?:[\x21-\x7E]*/)?[0-9A-Za-z_+=,.@-]{{1,128}}$")),
             pca: re(format!("^arn:{PARTITION}:acm-pca:{REGION}:{ACCOUNT}:certificate-authority/{UUID}$")),
             truststore: re(format!("^arn:{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:truststore/[^/]+/[0-9a-f]+$")),
             loose: re(r"^arn:[\w+=/,.@-]+:acm:[\w+=/,.@-]*:[0-9]+:[\w+=,.@-]+(/[\w+=,.@-]+)*$".into()),
@@ -204,7 +205,8 @@ pub fn parse_listen_ports(value: &str) -> Result<Vec<ListenPort>, String> {
         return Err("empty listen-ports configuration".into());
     }
     let mut out = Vec::new();
-    for item in list {
+    // Go's json.Unmarshal decodes a `null` entry into a nil map: no ports, no error.
+    for item in list.iter().filter(|i| !i.is_null()) {
         let obj = item.as_object().ok_or(
             "failed to parse listen-ports: each entry must be an object like {\"HTTPS\": 443}",
         )?;
@@ -404,5 +406,85 @@ mod tests {
         assert!(!known && p.min_tls == "1.2");
         assert!(ssl_policy("MyCustomPolicy").is_none());
         assert!(tls_less("1.0", "1.2") && !tls_less("1.3", "1.2"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! Properties of the private grammar pieces (issue 8); the public parsers are property-tested in
+    //! `tests/properties.rs`.
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// No region matches two partitions' region patterns (SDK `partitions.json`), so the order of
+        /// the table only matters for speed, and `partition_of_region` returns the one that matches.
+        #[test]
+        fn partition_patterns_are_disjoint(
+            region in "(us|eu|cn|eusc|ap|ca|[a-z]{2,4})(-(gov|iso|isob|isoe|isof|de|[a-z_0-9]{1,6})){1,3}-[0-9]{1,2}",
+        ) {
+            let matching: Vec<&str> = grammar()
+                .partitions
+                .iter()
+                .filter(|(_, re)| re.is_match(&region))
+                .map(|(p, _)| *p)
+                .collect();
+            prop_assert!(matching.len() <= 1, "{} matches {:?}", region, matching);
+            prop_assert_eq!(partition_of_region(&region), matching.first().copied());
+        }
+
+        /// The failure description indexes `:`-fields only after counting them.
+        #[test]
+        fn describing_a_failure_never_panics(value in any::<String>()) {
+            let _ = describe_acm_failure(&value);
+            let _ = parts(&value);
+        }
+    }
+
+    /// Regression (issue 8): `\d` and `\w` in a Unicode regex accepted non-ASCII digits in the account
+    /// and region and non-ASCII letters in IAM names; AWS accounts are 12 ASCII digits and IAM names
+    /// "upper and lowercase alphanumeric characters … `_+=,.@-`" (IAM API `ServerCertificateName`).
+    #[test]
+    fn non_ascii_digits_and_letters_are_not_arns() {
+        const ID: &str = "12345678-1234-1234-1234-123456789012";
+        for value in [
+            format!("arn:aws:acm:us-west-2:12345678901\u{663}:certificate/{ID}"),
+            format!("arn:aws:acm:us-west-2:\u{ff11}23456789012:certificate/{ID}"),
+            format!("arn:aws:acm:us-west-\u{9e8}:123456789012:certificate/{ID}"),
+            "arn:aws:iam::12345678901\u{663}:server-certificate/ProdServerCert".into(),
+            "arn:aws:iam::123456789012:server-certificate/Pr\u{f6}dServerCert".into(),
+        ] {
+            let c = classify_cert_arn(&value);
+            assert!(
+                !matches!(c, CertArn::Acm(_) | CertArn::Iam(_)),
+                "{value}: {c:?}"
+            );
+        }
+        assert!(!is_pca_arn(&format!(
+            "arn:aws:acm-pca:us-east-1:12345678901\u{663}:certificate-authority/{ID}"
+        )));
+        assert!(!is_truststore_arn(
+            "arn:aws:elasticloadbalancing:us-east-\u{663}:123456789012:truststore/ts/0a1b"
+        ));
+        assert!(is_truststore_arn(
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:truststore/ts/0a1b"
+        ));
+    }
+
+    /// Regression (issue 8): LBC decodes listen-ports with `json.Unmarshal` into
+    /// `[]map[string]int64`, where a `null` entry is a nil map — no ports, not an error.
+    #[test]
+    fn null_listen_ports_entry_is_no_ports() {
+        assert_eq!(parse_listen_ports("[null]"), Ok(vec![]));
+        assert_eq!(
+            parse_listen_ports(r#"[null, {"HTTPS": 443}]"#),
+            Ok(vec![ListenPort {
+                https: true,
+                port: 443
+            }])
+        );
+        assert!(parse_listen_ports("null").is_err());
     }
 }

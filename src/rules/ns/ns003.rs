@@ -79,11 +79,12 @@ impl Port<'_> {
         self.name == Some(item) || self.number.is_some_and(|n| n.to_string() == item)
     }
 
-    /// In-tree `getPortSets`: an item that parses as an integer is a number, else a name.
+    /// In-tree `getPortSets`: an item that parses as an integer is a number, else a name (`""` for an
+    /// unnamed port, so an empty item matches it).
     fn matches_intree(&self, item: &str) -> bool {
         match item.parse::<i64>() {
             Ok(n) => self.number == Some(n),
-            Err(_) => self.name == Some(item),
+            Err(_) => self.name.unwrap_or("") == item,
         }
     }
 }
@@ -426,5 +427,331 @@ mod tests {
         assert!(p.matches_intree("8443") && p.matches_intree("https"));
         assert!(!p.matches_intree(" 8443") && !p.matches_intree(" https"));
         assert!(p.matches("8443") && !p.matches(" 8443"));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! The ssl-ports handling against both controllers' code (issue 8):
+    //!
+    //! * in-tree: cloud-provider-aws `pkg/providers/v1/aws.go` `getPortSets` (`""` or `"*"`: every
+    //!   port; else `strings.Split` on `,` without trimming, an item is a number when `strconv.Atoi`
+    //!   accepts it, else a name) and `buildListener` / the NLB port mapping
+    //!   (`sslPorts.numbers.Has(port) || sslPorts.names.Has(port.Name)`, `Name` empty when unnamed);
+    //! * LBC: `pkg/service/model_build_listener.go` `buildTLSPortsSet` (`splitCommaSeparatedString`:
+    //!   split, `strings.TrimSpace`, drop empty), `validateTLSPortsSet` (`Unused port in ssl-ports
+    //!   annotation`) and `buildListenerSpec` (`tlsPortsSet.Len() == 0 || Has(port.Name) ||
+    //!   Has(strconv.Itoa(port))`).
+    //!
+    //! Both controllers put TLS on TCP ports only here (LBC skips UDP; the in-tree CLB rejects UDP).
+    use super::*;
+    use crate::model::object_from_json;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    const ARN: &str =
+        "arn:aws:acm:us-west-2:123456789012:certificate/12345678-1234-1234-1234-123456789012";
+
+    /// Go `strconv.Atoi` (base 10, 64-bit `int`): optional sign, ASCII digits, in range.
+    fn go_atoi(s: &str) -> Option<i64> {
+        let (negative, digits) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut v: i128 = 0;
+        for b in digits.bytes() {
+            v = v * 10 + i128::from(b - b'0');
+            if v > 1 << 64 {
+                return None;
+            }
+        }
+        i64::try_from(if negative { -v } else { v }).ok()
+    }
+
+    /// Go `unicode.IsSpace` (what `strings.TrimSpace` trims).
+    fn go_is_space(c: char) -> bool {
+        const LATIN1: [char; 8] = [
+            '\t', '\n', '\u{0b}', '\u{0c}', '\r', ' ', '\u{85}', '\u{a0}',
+        ];
+        const ABOVE: [char; 6] = [
+            '\u{1680}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+        ];
+        LATIN1.contains(&c) || ABOVE.contains(&c) || ('\u{2000}'..='\u{200a}').contains(&c)
+    }
+
+    /// LBC `splitCommaSeparatedString`.
+    fn lbc_items(v: &str) -> Vec<&str> {
+        v.split(',')
+            .map(|i| i.trim_matches(go_is_space))
+            .filter(|i| !i.is_empty())
+            .collect()
+    }
+
+    /// In-tree: does a raw item name the port (`name` empty when unnamed)?
+    fn intree_names(item: &str, name: &str, number: i64) -> bool {
+        match go_atoi(item) {
+            Some(n) => n == number,
+            None => item == name,
+        }
+    }
+
+    /// In-tree: does the port get TLS?
+    fn intree_tls(ssl_ports: Option<&str>, name: &str, number: i64) -> bool {
+        match ssl_ports {
+            None | Some("" | "*") => true,
+            Some(v) => v.split(',').any(|item| intree_names(item, name, number)),
+        }
+    }
+
+    /// LBC: does an item name the port?
+    fn lbc_names(item: &str, name: &str, number: i64) -> bool {
+        item == name || item == number.to_string()
+    }
+
+    /// LBC: does the port get TLS (when the Service is accepted)?
+    fn lbc_tls(ssl_ports: Option<&str>, name: &str, number: i64) -> bool {
+        let items = ssl_ports.map(lbc_items).unwrap_or_default();
+        items.is_empty() || items.iter().any(|i| lbc_names(i, name, number))
+    }
+
+    #[derive(Clone, Debug)]
+    struct SvcPort {
+        name: Option<String>,
+        number: i64,
+        udp: bool,
+    }
+
+    impl SvcPort {
+        fn name(&self) -> &str {
+            self.name.as_deref().unwrap_or("")
+        }
+    }
+
+    /// Ports of a valid Service: unique numbers, unique names containing a letter, a name on every
+    /// port when there are several.
+    fn service_ports() -> impl Strategy<Value = Vec<SvcPort>> {
+        prop::collection::btree_map(
+            1i64..=65535,
+            ("[a-z]{1,4}", any::<bool>(), prop::bool::weighted(0.2)),
+            1..5,
+        )
+        .prop_map(|m| {
+            let several = m.len() > 1;
+            m.into_iter()
+                .enumerate()
+                .map(|(i, (number, (base, named, udp)))| SvcPort {
+                    name: (named || several).then(|| format!("{base}{i}")),
+                    number,
+                    udp,
+                })
+                .collect()
+        })
+    }
+
+    /// An ssl-ports item: a port's name or number (maybe as `+443`/`0443`), `*`, empty, or something
+    /// else; maybe padded with whitespace.
+    fn item(ports: &[SvcPort]) -> BoxedStrategy<String> {
+        let names: Vec<String> = ports.iter().filter_map(|p| p.name.clone()).collect();
+        let numbers: Vec<i64> = ports.iter().map(|p| p.number).collect();
+        let core = prop_oneof![
+            3 => prop::sample::select(numbers).prop_map(|n| n.to_string()),
+            3 => if names.is_empty() { Just("https".to_string()).boxed() } else { prop::sample::select(names).boxed() },
+            1 => (1i64..=65535).prop_map(|n| n.to_string()),
+            1 => prop::sample::select(vec!["*", "", "https", "+443", "0443", "-1", "99999999999999999999", "8443 "])
+                .prop_map(str::to_string),
+            1 => Just(String::new()),
+        ];
+        let pad = prop::sample::select(vec!["", "", "", " ", "  ", "\t", "\u{a0}"]);
+        (pad.clone(), core, pad)
+            .prop_map(|(a, c, b)| format!("{a}{c}{b}"))
+            .boxed()
+    }
+
+    /// A Service and its `ssl-ports` value (absent, `""`, `"*"`, blank, or a list of items).
+    fn case(blank: bool) -> impl Strategy<Value = (Vec<SvcPort>, Option<String>)> {
+        service_ports().prop_flat_map(move |ports| {
+            // Without `blank`, at least one item is not blank (see `ambiguous_owner_differences_are_reported`).
+            let list = prop::collection::vec(item(&ports), 1..4)
+                .prop_map(|v| v.join(","))
+                .prop_filter("a non-blank item", move |v| {
+                    blank || !lbc_items(v).is_empty()
+                });
+            let mut special = vec!["", "*", " *", "*,"];
+            if blank {
+                special.extend([" ", "\t", " , ", ","]);
+            }
+            let value = prop_oneof![
+                1 => Just(None),
+                2 => prop::sample::select(special).prop_map(|s| Some(s.to_string())),
+                6 => list.prop_map(Some),
+            ];
+            (Just(ports), value)
+        })
+    }
+
+    fn service(ports: &[SvcPort], cert: Option<&str>, ssl_ports: Option<&str>) -> Object {
+        let mut annotations = serde_json::Map::new();
+        if let Some(c) = cert {
+            annotations.insert(SSL_CERT.into(), json!(c));
+        }
+        if let Some(s) = ssl_ports {
+            annotations.insert(SSL_PORTS.into(), json!(s));
+        }
+        let ports: Vec<Value> = ports
+            .iter()
+            .map(|p| {
+                let mut v =
+                    json!({"port": p.number, "protocol": if p.udp { "UDP" } else { "TCP" }});
+                if let Some(n) = &p.name {
+                    v["name"] = json!(n);
+                }
+                v
+            })
+            .collect();
+        object_from_json(
+            0,
+            &json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "web", "namespace": "default", "annotations": annotations},
+                "spec": {"type": "LoadBalancer", "ports": ports},
+            }),
+        )
+        .expect("a Service object")
+    }
+
+    /// Indices of the TCP ports that `tls` selects.
+    fn expected(ports: &[SvcPort], cert: bool, tls: impl Fn(&SvcPort) -> bool) -> Vec<usize> {
+        (0..ports.len())
+            .filter(|&i| cert && !ports[i].udp && tls(&ports[i]))
+            .collect()
+    }
+
+    fn ssl_ports_findings(out: &[Finding]) -> Vec<&Finding> {
+        let ptr = annotation_ptr(SSL_PORTS);
+        out.iter()
+            .filter(|f| f.pointer == ptr && f.severity >= Severity::Warning)
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// One item against one port: in-tree classifies the raw item with `strconv.Atoi`, LBC
+        /// compares the (already trimmed, non-empty) item with the name and `strconv.Itoa(port)`.
+        #[test]
+        fn items_match_like_the_controllers(
+            item in prop_oneof![
+                "[ \t]?[+-]?0?[0-9]{1,5}[ \t]?",
+                "[0-9]{18,21}",
+                "[a-z][a-z0-9-]{0,6}",
+                Just(String::new()),
+                Just("*".to_string()),
+                any::<String>(),
+            ],
+            name in prop::option::of("[a-z][a-z0-9]{0,6}"),
+            number in 1i64..=65535,
+        ) {
+            let p = Port { name: name.as_deref(), number: Some(number), protocol: "TCP" };
+            let n = name.as_deref().unwrap_or("");
+            prop_assert_eq!(p.matches_intree(&item), intree_names(&item, n, number));
+            if !item.is_empty() {
+                prop_assert_eq!(p.matches(&item), lbc_names(&item, n, number));
+            }
+        }
+
+        /// The ports that get a TLS listener are the ones each controller's code selects, for any
+        /// Service, certificate and ssl-ports value.
+        #[test]
+        fn tls_ports_follow_each_controller(
+            (ports, ssl_ports) in case(true),
+            cert in prop::sample::select(vec![None, Some(""), Some(" "), Some(","), Some(ARN), Some("arn-a, arn-b")]),
+        ) {
+            let svc = service(&ports, cert, ssl_ports.as_deref());
+            let v = ssl_ports.as_deref();
+            // In-tree: `certID != ""`, the raw string. LBC: a non-empty certificate list.
+            let intree_cert = cert.is_some_and(|c| !c.is_empty());
+            let lbc_cert = cert.is_some_and(|c| !lbc_items(c).is_empty());
+            prop_assert_eq!(
+                tls_port_indices(&svc, Parse::InTree),
+                expected(&ports, intree_cert, |p| intree_tls(v, p.name(), p.number))
+            );
+            prop_assert_eq!(
+                tls_port_indices(&svc, Parse::Lbc),
+                expected(&ports, lbc_cert, |p| lbc_tls(v, p.name(), p.number))
+            );
+        }
+
+        /// LBC-owned Service: NS003 errors on ssl-ports exactly when LBC's `validateTLSPortsSet` rejects
+        /// the Service (a trimmed item that is no port name or number, `*` included).
+        #[test]
+        fn lbc_errors_when_lbc_rejects((ports, ssl_ports) in case(true)) {
+            let svc = service(&ports, Some(ARN), ssl_ports.as_deref());
+            let mut out = Vec::new();
+            check_lbc(0, &svc, &mut out);
+            let rejected = ssl_ports.as_deref().map(lbc_items).unwrap_or_default().iter().any(|i| {
+                !ports.iter().any(|p| lbc_names(i, p.name(), p.number))
+            });
+            let errors = ssl_ports_findings(&out).iter().any(|f| f.severity == Severity::Error);
+            prop_assert_eq!(errors, rejected, "{:?}", out);
+        }
+
+        /// Owner unknown (in-tree or LBC): wherever the two controllers would differ — LBC rejects the
+        /// Service, or the TLS ports differ — NS003 reports the ssl-ports annotation. (Not covered: a
+        /// value of blank items only, e.g. `" "`: LBC puts TLS on every port, in-tree on none, and
+        /// NS003 says nothing.)
+        #[test]
+        fn ambiguous_owner_differences_are_reported((ports, ssl_ports) in case(false), nlb in any::<bool>()) {
+            let svc = service(&ports, Some(ARN), ssl_ports.as_deref());
+            let v = ssl_ports.as_deref();
+            let lbc_rejects = v.map(lbc_items).unwrap_or_default().iter().any(|i| {
+                !ports.iter().any(|p| lbc_names(i, p.name(), p.number))
+            });
+            let intree = expected(&ports, true, |p| intree_tls(v, p.name(), p.number));
+            let lbc = expected(&ports, true, |p| lbc_tls(v, p.name(), p.number));
+            let mut out = Vec::new();
+            check_ambiguous(0, &svc, nlb, &mut out);
+            if lbc_rejects || intree != lbc {
+                prop_assert!(!ssl_ports_findings(&out).is_empty(), "{:?}: in-tree {:?}, LBC {:?}", v, intree, lbc);
+            }
+        }
+    }
+
+    #[test]
+    fn ssl_ports_examples() {
+        let ports = |spec: &[(Option<&str>, i64)]| -> Vec<SvcPort> {
+            spec.iter()
+                .map(|(name, number)| SvcPort {
+                    name: name.map(str::to_string),
+                    number: *number,
+                    udp: false,
+                })
+                .collect()
+        };
+        let two = ports(&[(Some("http"), 80), (Some("https"), 8443)]);
+        let tls = |ports: &[SvcPort], v: &str, parse| {
+            tls_port_indices(&service(ports, Some(ARN), Some(v)), parse)
+        };
+        // In-tree does not trim: `" 8443"` is a port name and matches nothing; LBC trims.
+        assert_eq!(tls(&two, "80, 8443", Parse::InTree), vec![0]);
+        assert_eq!(tls(&two, "80, 8443", Parse::Lbc), vec![0, 1]);
+        assert_eq!(tls(&two, "http, https", Parse::InTree), vec![0]);
+        // `*` alone is every port in-tree and no port for LBC.
+        assert_eq!(tls(&two, "*", Parse::InTree), vec![0, 1]);
+        assert_eq!(tls(&two, "*", Parse::Lbc), Vec::<usize>::new());
+        assert_eq!(tls(&two, "*,80", Parse::InTree), vec![0]);
+        // `strconv.Atoi` reads `+8443` and `08443` as 8443; LBC compares strings.
+        assert_eq!(tls(&two, "+8443", Parse::InTree), vec![1]);
+        assert_eq!(tls(&two, "08443", Parse::Lbc), Vec::<usize>::new());
+        // Regression (issue 8): an empty item is the name `""`, which an unnamed port has in-tree.
+        let unnamed = ports(&[(None, 8443)]);
+        assert_eq!(tls(&unnamed, "443,", Parse::InTree), vec![0]);
+        assert_eq!(tls(&unnamed, ",", Parse::InTree), vec![0]);
+        assert_eq!(tls(&unnamed, "443", Parse::InTree), Vec::<usize>::new());
+        assert_eq!(tls(&two, "443,", Parse::InTree), Vec::<usize>::new());
     }
 }
