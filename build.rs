@@ -18,6 +18,7 @@ fn main() {
     let mut out = String::from(
         "/// Built-in policy files: (file name, contents).\npub static BUILTIN_POLICIES: &[(&str, &str)] = &[\n",
     );
+    let count = names.len();
     for n in names {
         let path = dir.join(&n);
         writeln!(
@@ -28,6 +29,11 @@ fn main() {
         .unwrap();
     }
     out.push_str("];\n");
+    writeln!(
+        out,
+        "/// Number of built-in policy files.\npub const BUILTIN_POLICY_COUNT: usize = {count};"
+    )
+    .unwrap();
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("policies.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -208,6 +208,56 @@ fn webhook_bench(sizes: &[usize], runs: usize, threads: usize) {
     }
 }
 
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-tlscheck");
+
+/// Peak resident memory (bytes) and exit code of the CLI run on `dir`, output discarded (`wait4`
+/// returns the child's own `ru_maxrss`).
+#[allow(clippy::zombie_processes, reason = "reaped by wait4 below, which std cannot do")]
+fn peak_rss(args: &[&str], dir: &Path) -> (u64, i32) {
+    let child = std::process::Command::new(BIN)
+        .args(args)
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run kubectl-tlscheck");
+    // SAFETY: wait4 on our own child, writing into zeroed structs it is given.
+    let (status, usage) = unsafe {
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage);
+        (status, usage)
+    };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (usage.ru_maxrss as u64 * 1024, code)
+}
+
+/// Start-up: wall time of linting one small file (what pre-commit does per commit), against the
+/// process start of `--version` measured in the same run.
+fn startup(runs: usize) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/apps/shop/service.yaml");
+    let spawn = |args: &[&str]| {
+        time(runs, || {
+            std::process::Command::new(BIN)
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("run kubectl-tlscheck")
+        })
+    };
+    let version = spawn(&["--version"]);
+    let lint = spawn(&["lint", "--no-config", file.to_str().unwrap()]);
+    println!(
+        "start-up (one small file, median of {runs}): lint {:.2} ms, --version {:.2} ms, ratio {:.2}x",
+        lint.as_secs_f64() * 1e3,
+        version.as_secs_f64() * 1e3,
+        lint.as_secs_f64() / version.as_secs_f64()
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -297,7 +347,15 @@ fn main() {
             mb / lint.as_secs_f64(),
         );
         println!("         findings: {}", result.diagnostics.len());
+        let (rss, code) = peak_rss(&["lint", "--no-config", "-o", "json"], &dir);
+        assert!(code == 0 || code == 1, "lint exited with {code}");
+        println!(
+            "         peak RSS of `kubectl-tlscheck lint -o json`: {:.1} MB = {:.2}x the input",
+            rss as f64 / 1e6,
+            rss as f64 / bytes as f64
+        );
     }
+    startup(if quick { 5 } else { 100 });
     if quick {
         webhook_bench(&[1000], 1, threads);
     } else {

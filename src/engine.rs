@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::load::{self, Input, InputError, Limits};
 use crate::model::{Inventory, ObjRef, Object, objects_from_document};
 use crate::policy::suppression::{self, State};
-use crate::policy::{Config, Policy, builtin_policies};
+use crate::policy::{Config, Policy};
 use crate::rules::{self, Finding, Severity};
 
 /// A finding, located and ready to report.
@@ -80,6 +80,36 @@ pub struct SourceInfo {
     pub objects: usize,
 }
 
+/// A rule that ran. Built-in metadata is parsed only when an emitter asks for it (SARIF lists
+/// every rule; the other formats need only the rules that reported something).
+#[derive(Clone, Debug)]
+pub enum RuleRef {
+    /// A built-in rule, by ID.
+    Builtin(&'static str),
+    /// A user policy.
+    User(Box<Policy>),
+}
+
+impl RuleRef {
+    /// The rule's ID.
+    pub fn id(&self) -> &str {
+        match self {
+            RuleRef::Builtin(id) => id,
+            RuleRef::User(p) => &p.id,
+        }
+    }
+
+    /// The rule's metadata.
+    pub fn policy(&self) -> &Policy {
+        match self {
+            RuleRef::Builtin(id) => {
+                crate::policy::policy(id).expect("every built-in rule has policies/<ID>.yaml")
+            }
+            RuleRef::User(p) => p,
+        }
+    }
+}
+
 /// Everything a run produced.
 #[derive(Debug, Default)]
 pub struct LintResult {
@@ -93,8 +123,8 @@ pub struct LintResult {
     pub suppressed: usize,
     /// Inputs that could not be read, sorted.
     pub input_errors: Vec<InputError>,
-    /// Metadata of the rules that ran (built-in and user), for SARIF.
-    pub rules: Vec<Policy>,
+    /// The rules that ran (built-in and user), for SARIF.
+    pub rules: Vec<RuleRef>,
 }
 
 /// What to run.
@@ -113,10 +143,7 @@ pub struct Options {
 }
 
 fn rule_policy<'a>(id: &str, user: &'a [Policy]) -> Option<&'a Policy> {
-    builtin_policies()
-        .iter()
-        .find(|p| p.id == id)
-        .or_else(|| user.iter().find(|p| p.id == id))
+    crate::policy::policy(id).or_else(|| user.iter().find(|p| p.id == id))
 }
 
 /// Lint `inputs`.
@@ -398,13 +425,12 @@ fn check(
             && a.message == b.message
     });
     result.input_errors.sort();
-    let mut ran: Vec<Policy> = builtin_policies()
-        .iter()
-        .filter(|p| config.enabled(&p.id))
-        .cloned()
-        .chain(user.iter().map(|p| (*p).clone()))
+    let mut ran: Vec<RuleRef> = crate::policy::builtin_ids()
+        .filter(|id| config.enabled(id))
+        .map(RuleRef::Builtin)
+        .chain(user.iter().map(|p| RuleRef::User(Box::new((*p).clone()))))
         .collect();
-    ran.sort_by(|a, b| a.id.cmp(&b.id));
+    ran.sort_by(|a, b| a.id().cmp(b.id()));
     result.rules = ran;
     result
 }

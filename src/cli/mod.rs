@@ -460,6 +460,7 @@ fn prepare(
         for p in ok {
             if builtin_policies()
                 .iter()
+                .copied()
                 .chain(&user_policies)
                 .any(|q| q.id == p.id)
             {

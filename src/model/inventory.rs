@@ -158,9 +158,11 @@ impl Inventory {
         }
         inv.cert_manager = CertManagerIndex::build(&inv);
         inv.mesh = super::mesh::MeshIndex::build(&inv);
-        let mut fingerprints = super::fingerprint::builtin();
-        fingerprints.extend(inv.settings.extra_fingerprints.iter().cloned());
-        inv.webhooks = WebhookGraph::build(&inv, fingerprints);
+        inv.webhooks = WebhookGraph::build(&inv, || {
+            let mut fingerprints = super::fingerprint::builtin();
+            fingerprints.extend(inv.settings.extra_fingerprints.iter().cloned());
+            fingerprints
+        });
         inv
     }
 

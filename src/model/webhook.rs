@@ -489,11 +489,10 @@ pub fn containers(pod_spec: &Node) -> impl Iterator<Item = &Node> {
 
 impl WebhookGraph {
     /// Resolve the graph of `inv` (the inventory's other indexes must be built). O(objects + edges).
-    pub fn build(inv: &Inventory, fingerprints: Vec<Fingerprint>) -> Self {
-        let mut graph = WebhookGraph {
-            fingerprints,
-            ..Default::default()
-        };
+    /// `fingerprints` is called only when there is something to match them against (parsing the
+    /// built-in ones costs more than linting a small file without webhooks).
+    pub fn build(inv: &Inventory, fingerprints: impl FnOnce() -> Vec<Fingerprint>) -> Self {
+        let mut graph = WebhookGraph::default();
         // Workloads by namespace, for the "a workload in namespace X runs with flag" fingerprints.
         for (id, obj) in inv.objects.iter().enumerate() {
             let injectable = INJECTABLE_KINDS.iter().any(|(g, k)| obj.is(g, k));
@@ -513,6 +512,9 @@ impl WebhookGraph {
                 callees: start..graph.callees.len(),
                 fingerprint: None,
             });
+        }
+        if !graph.injectables.is_empty() {
+            graph.fingerprints = fingerprints();
         }
         // Built on first use: inputs without webhooks never pay for indexing container arguments.
         let args = std::cell::OnceCell::new();

@@ -7,4 +7,4 @@ pub mod suppression;
 pub mod template;
 
 pub use config::{Config, ConfigError};
-pub use meta::{Policy, PolicyError, builtin_policies, load_policy_dir, policy};
+pub use meta::{Policy, PolicyError, builtin_ids, builtin_policies, load_policy_dir, policy};

@@ -36,7 +36,8 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Value> = result
         .rules
         .iter()
-        .map(|p| {
+        .map(|r| {
+            let p = r.policy();
             let mut help = format!("{}\n\n{}", p.remediation, p.rationale);
             let mut markdown = format!(
                 "**{}** ({})\n\n{}\n\n**Fix:** {}",
@@ -68,7 +69,7 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
         .diagnostics
         .iter()
         .map(|d| {
-            let index = result.rules.iter().position(|p| p.id == d.rule);
+            let index = result.rules.iter().position(|r| r.id() == d.rule);
             let mut r = json!({
                 "ruleId": d.rule,
                 "level": level(d.severity),

@@ -47,8 +47,22 @@ const ID: &str = "EW001";
 
 const HELP: &str = "Issue an in-cluster certificate (cert-manager `Certificate` with dnsNames `<svc>.<ns>.svc[.cluster.local]`) or enable mesh mTLS; ACM certificates can only be attached to AWS load balancers.";
 
+/// The Service annotations that configure TLS on an AWS load balancer (condition 1). A string test,
+/// not a regex: compiling one would cost more than linting a small file (start-up budget).
+fn is_lb_tls_annotation(key: &str) -> bool {
+    key.strip_prefix("service.beta.kubernetes.io/aws-load-balancer-")
+        .is_some_and(|rest| {
+            [
+                "ssl-cert",
+                "ssl-ports",
+                "ssl-negotiation-policy",
+                "backend-protocol",
+            ]
+            .contains(&rest)
+        })
+}
+
 struct Patterns {
-    annotation: Regex,
     elb_host: [Regex; 2],
     elb_url: Regex,
 }
@@ -58,9 +72,6 @@ fn patterns() -> &'static Patterns {
     P.get_or_init(|| {
         let re = |s: &str| Regex::new(s).expect("static regex");
         Patterns {
-            annotation: re(
-                r"^service\.beta\.kubernetes\.io/aws-load-balancer-(ssl-cert|ssl-ports|ssl-negotiation-policy|backend-protocol)$",
-            ),
             elb_host: [
                 // NLB: <name>-<id>.elb.<region>.amazonaws.com[.cn] (RULES.md EW001 (3)).
                 re(r"(?i)^(internal-)?[a-z0-9-]+\.elb\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\.?$"),
@@ -70,9 +81,7 @@ fn patterns() -> &'static Patterns {
             ],
             // RULES.md: `https?://[^/\s]*\.elb\.[a-z0-9-]+\.amazonaws\.com` (NLB form); extended to the
             // ALB/CLB form `<region>.elb.amazonaws.com`.
-            elb_url: re(
-                r#"(?i)https?://[^/\s"'<>]*\.elb(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?"#,
-            ),
+            elb_url: re(r#"(?i)https?://[^/\s"'<>]*\.elb(\.[a-z0-9-]+)?\.amazonaws\.com(\.cn)?"#),
         }
     })
 }
@@ -114,7 +123,7 @@ fn check_services(inv: &Inventory, out: &mut Vec<Finding>) {
                 .annotations()
                 .iter()
                 .map(|e| e.key.as_str())
-                .filter(|k| patterns().annotation.is_match(k))
+                .filter(|k| is_lb_tls_annotation(k))
                 .collect();
             if let Some(first) = keys.first() {
                 let listed = keys
