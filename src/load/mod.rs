@@ -127,7 +127,7 @@ fn read_input(input: &Input, limits: Limits) -> Result<Vec<u8>, String> {
     }
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(format!(
-            "larger than {} bytes (limit `max_file_bytes`); split it or raise the limit",
+            "larger than {} bytes (limit `limits.maxFileBytes` in .tlscheck.yaml); split it or raise the limit",
             limits.max_file_bytes
         ));
     }

@@ -138,7 +138,7 @@ impl Builder {
             return Err(SyntaxError {
                 pos,
                 message: format!(
-                    "nesting deeper than {} levels (limit `max_depth`); refusing to read this document",
+                    "nesting deeper than {} levels (limit `limits.maxDepth` in .tlscheck.yaml); refusing to read this document",
                     self.limits.max_depth
                 ),
             });
@@ -302,7 +302,7 @@ impl Builder {
                     return Err(SyntaxError {
                         pos,
                         message: format!(
-                            "alias expansion exceeds {} nodes (limit `max_alias_nodes`); this looks like an alias bomb",
+                            "alias expansion exceeds {} nodes (limit `limits.maxAliasNodes` in .tlscheck.yaml); this looks like an alias bomb",
                             self.limits.max_alias_nodes
                         ),
                     });
