@@ -14,7 +14,7 @@ use super::scalar::resolve_plain;
 pub struct Limits {
     /// Deepest nesting of mappings and sequences in a document.
     pub max_depth: usize,
-    /// Nodes that alias expansion may create in one document (stops "billion laughs").
+    /// Nodes that alias expansion may create in one file or stream (stops "billion laughs").
     pub max_alias_nodes: usize,
     /// Largest file read, in bytes.
     pub max_file_bytes: u64,
@@ -126,10 +126,12 @@ impl Builder {
         }
     }
 
+    /// Start a new document. The alias budget is not reset: it holds for the whole stream, or a
+    /// file of many documents each just under it would clone without bound (found by fuzzing,
+    /// testdata/fuzz/alias-bomb-per-document.yaml).
     fn reset(&mut self) {
         self.stack.clear();
         self.anchors.clear();
-        self.alias_nodes = 0;
         self.root = None;
     }
 
@@ -400,6 +402,21 @@ mod tests {
         assert_eq!(s.documents.len(), 2);
         assert!(s.errors.is_empty());
         assert_eq!(s.documents[1].root.get("b").and_then(Node::as_i64), Some(2));
+    }
+
+    #[test]
+    fn alias_budget_holds_for_the_whole_stream() {
+        let limits = Limits {
+            max_alias_nodes: 100,
+            ..Limits::default()
+        };
+        // Each document expands 6 aliases of a 10-item list (66 nodes): under the budget alone,
+        // over it from the second document on.
+        let doc = "a: &a [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: [*a, *a, *a, *a, *a, *a]\n";
+        let s = parse_stream(&format!("{doc}---\n{doc}---\n{doc}"), limits);
+        assert_eq!(s.documents.len(), 1);
+        assert_eq!(s.errors.len(), 2);
+        assert!(s.errors[0].message.contains("limits.maxAliasNodes"));
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub struct Config {
 pub struct LimitsConfig {
     /// Deepest nesting in a document.
     pub max_depth: usize,
-    /// Nodes alias expansion may create per document.
+    /// Nodes alias expansion may create per file.
     pub max_alias_nodes: usize,
     /// Largest file, in bytes.
     pub max_file_bytes: u64,
