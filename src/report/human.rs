@@ -45,7 +45,15 @@ impl Lines<'_> {
                 Some(t) => t.clone(),
                 None => std::fs::read_to_string(file).ok()?,
             };
-            Some(text.lines().map(str::to_string).collect())
+            // Number lines as the YAML parser does: `\r\n`, `\n` and a lone `\r` each end one.
+            // (`str::lines` keeps a lone `\r` inside a line, which moved excerpts onto other lines,
+            // such as a Secret's data: testdata/fuzz/secret-excerpt-lone-cr.yaml.)
+            Some(
+                text.replace("\r\n", "\n")
+                    .split(['\n', '\r'])
+                    .map(str::to_string)
+                    .collect(),
+            )
         });
         lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
     }
@@ -101,13 +109,34 @@ pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Resul
         if let Some(text) = excerpt {
             let bar = p.paint("|", blue);
             let mut text = text.replace('\t', " ");
-            let col = (d.location.column as usize).saturating_sub(1);
-            // Never echo Secret data, even a certificate: show the key, not the value.
-            if d.object.kind == "Secret"
-                && (d.location.pointer.contains("/data/")
-                    || d.location.pointer.contains("/stringData/"))
-            {
-                text = text.chars().take(col).collect::<String>() + "<redacted>";
+            let mut col = (d.location.column as usize).saturating_sub(1);
+            // Never echo Secret data, even a certificate: show the key, not the value. A line in flow
+            // style (`{…}`, compact JSON) can hold data beside any node of the Secret: hide all of it.
+            if d.object.kind == "Secret" {
+                if text.contains(['{', '}', '[', ']', ',']) {
+                    text = "<redacted>".into();
+                    col = 0;
+                } else {
+                    let segments: Vec<&str> = d.location.pointer.split('/').collect();
+                    let data = segments
+                        .iter()
+                        .position(|s| *s == "data" || *s == "stringData");
+                    let head: String = text.chars().take(col).collect();
+                    let rest: String = text.chars().skip(col).collect();
+                    match data {
+                        // Inside the data: nothing from the reported key on.
+                        Some(i) if i + 1 < segments.len() => text = head + "<redacted>",
+                        // The data map itself: its key, not a value on the same line.
+                        Some(_) => {
+                            if let Some((key, value)) = rest.split_once(':')
+                                && !value.trim().is_empty()
+                            {
+                                text = format!("{head}{key}: <redacted>");
+                            }
+                        }
+                        None => {}
+                    }
+                }
             }
             // A caBundle or certificate is one very long line: show its start only.
             if text.chars().count() > col + 200 {
