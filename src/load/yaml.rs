@@ -113,6 +113,11 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     root: Option<Node>,
+    // Buffers for the mappings and sequences being read, reused: each closed collection is copied
+    // out at its exact size, so the tree holds no growth slack and the allocator sees one
+    // allocation per collection instead of a chain of reallocations.
+    entry_buffers: Vec<Vec<Entry>>,
+    node_buffers: Vec<Vec<Node>>,
 }
 
 impl Builder {
@@ -123,6 +128,8 @@ impl Builder {
             anchors: HashMap::new(),
             alias_nodes: 0,
             root: None,
+            entry_buffers: Vec::new(),
+            node_buffers: Vec::new(),
         }
     }
 
@@ -223,35 +230,35 @@ impl Builder {
                 };
                 self.push(node, anchor, plain)
             }
-            Event::SequenceStart(anchor, _) => self.open(
-                Frame::Seq {
-                    items: Vec::new(),
+            Event::SequenceStart(anchor, _) => {
+                let items = self.node_buffers.pop().unwrap_or_default();
+                self.open(Frame::Seq { items, pos, anchor }, pos)
+            }
+            Event::MappingStart(anchor, _) => {
+                let entries = self.entry_buffers.pop().unwrap_or_default();
+                self.open(
+                    Frame::Map(MapFrame {
+                        entries,
+                        pos,
+                        anchor,
+                        key: None,
+                        seen: None,
+                        merges: Vec::new(),
+                    }),
                     pos,
-                    anchor,
-                },
-                pos,
-            ),
-            Event::MappingStart(anchor, _) => self.open(
-                Frame::Map(MapFrame {
-                    entries: Vec::new(),
-                    pos,
-                    anchor,
-                    key: None,
-                    seen: None,
-                    merges: Vec::new(),
-                }),
-                pos,
-            ),
+                )
+            }
             Event::SequenceEnd => match self.stack.pop() {
                 Some(Frame::Seq {
                     mut items,
                     pos,
                     anchor,
                 }) => {
-                    items.shrink_to_fit();
+                    let exact: Vec<Node> = items.drain(..).collect();
+                    self.node_buffers.push(items);
                     self.push(
                         Node {
-                            value: Value::Seq(items),
+                            value: Value::Seq(exact),
                             pos,
                         },
                         anchor,
@@ -280,10 +287,11 @@ impl Builder {
                             }
                         }
                     }
-                    map.entries.shrink_to_fit();
+                    let exact: Vec<Entry> = map.entries.drain(..).collect();
+                    self.entry_buffers.push(map.entries);
                     self.push(
                         Node {
-                            value: Value::Map(map.entries),
+                            value: Value::Map(exact),
                             pos: map.pos,
                         },
                         map.anchor,
