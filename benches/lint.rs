@@ -212,7 +212,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_kubectl-tlscheck");
 
 /// Peak resident memory (bytes) and exit code of the CLI run on `dir`, output discarded (`wait4`
 /// returns the child's own `ru_maxrss`).
-#[allow(clippy::zombie_processes, reason = "reaped by wait4 below, which std cannot do")]
+#[allow(
+    clippy::zombie_processes,
+    reason = "reaped by wait4 below, which std cannot do"
+)]
 fn peak_rss(args: &[&str], dir: &Path) -> (u64, i32) {
     let child = std::process::Command::new(BIN)
         .args(args)

@@ -964,7 +964,10 @@ fn configured_parser_limits_apply_per_file() {
             .collect()
     };
     assert!(message("deep.yaml").contains("`limits.maxDepth`"), "{v}");
-    assert!(message("aliases.yaml").contains("`limits.maxAliasNodes`"), "{v}");
+    assert!(
+        message("aliases.yaml").contains("`limits.maxAliasNodes`"),
+        "{v}"
+    );
     assert!(message("big.yaml").contains("`limits.maxFileBytes`"), "{v}");
     assert_eq!(message("ok.yaml"), "");
     assert!(
