@@ -254,7 +254,8 @@ impl Builder {
                     pos,
                     anchor,
                 }) => {
-                    let exact: Vec<Node> = items.drain(..).collect();
+                    let mut exact = Vec::with_capacity(items.len());
+                    exact.append(&mut items);
                     self.node_buffers.push(items);
                     self.push(
                         Node {
@@ -287,7 +288,8 @@ impl Builder {
                             }
                         }
                     }
-                    let exact: Vec<Entry> = map.entries.drain(..).collect();
+                    let mut exact = Vec::with_capacity(map.entries.len());
+                    exact.append(&mut map.entries);
                     self.entry_buffers.push(map.entries);
                     self.push(
                         Node {
