@@ -516,15 +516,8 @@ fn classify(e: kube::Error, timeout: Duration) -> Classified {
     match e {
         kube::Error::Api(status) => Classified::Api(status.code, status.message),
         other => {
-            // The I/O timeout is deep in the error's source chain.
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(&other);
-            while let Some(e) = cause {
-                text.push_str(": ");
-                text.push_str(&e.to_string());
-                cause = e.source();
-            }
-            if text.contains("elapsed") || text.contains("timed out") {
+            let (text, timed_out) = crate::cluster::transport_error(&other);
+            if timed_out {
                 Classified::Timeout(timeout.as_secs_f64())
             } else {
                 Classified::Transport(text)

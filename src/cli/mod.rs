@@ -288,12 +288,7 @@ fn lint_inputs(
 }
 
 fn cluster(args: ClusterArgs, out: &mut dyn Write) -> Result<i32> {
-    let request_timeout = args
-        .request_timeout
-        .as_deref()
-        .map(parse_kubectl_duration)
-        .transpose()?
-        .unwrap_or(Some(std::time::Duration::from_secs(60)));
+    let request_timeout = request_timeout(args.request_timeout.as_deref())?;
     let (crit_hours, cr_pending) = (args.crit_hours, args.cr_pending_minutes);
     let (opts, fail_on, setup_errors) = prepare(&args.common, &PathBuf::from("."), |settings| {
         // A cluster is the whole world and its status is current.
@@ -362,6 +357,13 @@ fn rbac(args: RbacArgs, out: &mut dyn Write) -> Result<()> {
         tlscheck::cluster::rbac::cluster_role(&kinds, &args.name)
     )?;
     Ok(())
+}
+
+/// `--request-timeout`, 60 s when not given (`None`: no timeout).
+fn request_timeout(flag: Option<&str>) -> Result<Option<std::time::Duration>> {
+    flag.map(parse_kubectl_duration)
+        .transpose()
+        .map(|t| t.unwrap_or(Some(std::time::Duration::from_secs(60))))
 }
 
 /// A kubectl duration: `0` (no timeout), a number of seconds, or Go-style `1m30s`.
@@ -793,12 +795,7 @@ fn bootstrap(args: BootstrapArgs, out: &mut dyn Write) -> Result<i32> {
             _ => bail!("--webhook `{w}`: expected <namespace>/<service>"),
         }
     }
-    let request_timeout = args
-        .request_timeout
-        .as_deref()
-        .map(parse_kubectl_duration)
-        .transpose()?
-        .unwrap_or(Some(std::time::Duration::from_secs(60)));
+    let request_timeout = request_timeout(args.request_timeout.as_deref())?;
     let apply_timeout = match &args.timeout {
         Some(t) => parse_kubectl_duration(t)?.unwrap_or(std::time::Duration::from_secs(3600)),
         None => std::time::Duration::from_secs(300),

@@ -388,18 +388,8 @@ fn classify(source: &str, what: &str, e: kube::Error) -> ClusterError {
             message: format!("{what}: {} ({})", status.message, status.code),
         },
         other => {
-            // The I/O timeout is deep in the error's source chain (`ServiceError: … SendRequest`).
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(&other);
-            while let Some(e) = cause {
-                text.push_str(": ");
-                text.push_str(&e.to_string());
-                cause = e.source();
-            }
-            let message = if text.contains("elapsed")
-                || text.contains("timed out")
-                || text.contains("deadline has elapsed")
-            {
+            let (text, timed_out) = transport_error(&other);
+            let message = if timed_out {
                 format!("{what} timed out (--request-timeout)")
             } else {
                 format!("{what}: cannot reach the API server: {text}")
@@ -410,6 +400,20 @@ fn classify(source: &str, what: &str, e: kube::Error) -> ClusterError {
             }
         }
     }
+}
+
+/// A transport error's text with its whole source chain, and whether it is a timeout: the I/O
+/// timeout is deep in the chain (`ServiceError: … SendRequest: … elapsed`).
+pub(crate) fn transport_error(e: &kube::Error) -> (String, bool) {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    let timed_out = text.contains("elapsed") || text.contains("timed out");
+    (text, timed_out)
 }
 
 #[cfg(test)]
