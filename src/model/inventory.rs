@@ -1,6 +1,7 @@
 //! The inventory: every object read, indexed once so cross-object rules never rescan the input.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 
 use super::certmanager::CertManagerIndex;
 use super::object::{ObjId, ObjRef, Object};
@@ -72,7 +73,11 @@ pub struct Inventory {
     pub settings: Settings,
     // Keys are `Text`: names of up to 24 bytes need no allocation, for the index or for a lookup.
     by_kind: HashMap<(Text, Text), Vec<ObjId>>,
-    by_name: HashMap<(Text, Text, Option<Text>, Text), ObjId>,
+    /// Objects by identity: (hash of group, kind, namespace, name; id), sorted. 16 bytes an object
+    /// where a map keyed by the identity took over 100 (docs/performance.md); lookups compare the
+    /// objects themselves, so a collision costs a comparison, never a wrong answer.
+    by_name: Vec<(u64, ObjId)>,
+    hasher: RandomState,
     declared: Vec<Declared>,
     pod_templates: Vec<PodTemplate>,
     /// Pod templates by (namespace, label key, label value), so selectors never scan a namespace.
@@ -93,6 +98,16 @@ pub struct Inventory {
 
 static EMPTY: Vec<ObjId> = Vec::new();
 
+fn identity_hash(
+    hasher: &RandomState,
+    group: &str,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> u64 {
+    hasher.hash_one((group, kind, namespace, name))
+}
+
 impl Inventory {
     /// Index `objects` and resolve ownership and groups. O(objects).
     pub fn build(objects: Vec<Object>, settings: Settings, declared: Vec<Declared>) -> Self {
@@ -102,19 +117,16 @@ impl Inventory {
             declared,
             ..Default::default()
         };
+        inv.by_name.reserve_exact(inv.objects.len());
         for (i, o) in inv.objects.iter().enumerate() {
             inv.by_kind
                 .entry((Text::new(&o.group), Text::new(&o.id.kind)))
                 .or_default()
                 .push(i);
-            inv.by_name
-                .entry((
-                    Text::new(&o.group),
-                    Text::new(&o.id.kind),
-                    o.id.namespace.as_deref().map(Text::new),
-                    Text::new(&o.id.name),
-                ))
-                .or_insert(i);
+            inv.by_name.push((
+                identity_hash(&inv.hasher, &o.group, &o.id.kind, o.ns(), &o.id.name),
+                i,
+            ));
             if let Some((_, _, path)) = WORKLOADS.iter().find(|(g, k, _)| o.is(g, k)) {
                 let t = inv.pod_templates.len();
                 let labels = o
@@ -134,6 +146,7 @@ impl Inventory {
                 inv.pod_templates.push(PodTemplate { object: i, path });
             }
         }
+        inv.by_name.sort_unstable();
         let ingresses = [
             inv.of_kind("networking.k8s.io", "Ingress"),
             inv.of_kind("extensions", "Ingress"),
@@ -194,14 +207,17 @@ impl Inventory {
         namespace: Option<&str>,
         name: &str,
     ) -> Option<ObjId> {
-        self.by_name
-            .get(&(
-                Text::new(group),
-                Text::new(kind),
-                namespace.map(Text::new),
-                Text::new(name),
-            ))
-            .copied()
+        let hash = identity_hash(&self.hasher, group, kind, namespace, name);
+        let start = self.by_name.partition_point(|&(h, _)| h < hash);
+        // Sorted by id within a hash: the first object with this identity wins, as in the input.
+        self.by_name[start..]
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, id)| id)
+            .find(|&id| {
+                let o = &self.objects[id];
+                o.is(group, kind) && o.ns() == namespace && o.id.name == name
+            })
     }
 
     /// Whether an object exists in the input or is declared to exist outside it.
@@ -322,5 +338,33 @@ impl Inventory {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_matches_the_whole_identity_and_the_first_object_wins() {
+        let inv = Inventory::from_yaml(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x}\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: y}\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: x}\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: x, labels: {second: 'true'}}\n---\n\
+             apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: a}\n",
+            Settings::default(),
+        );
+        assert_eq!(inv.find("", "Service", Some("x"), "a"), Some(0));
+        assert_eq!(inv.find("", "Service", Some("y"), "a"), Some(1));
+        assert_eq!(inv.find("", "ConfigMap", Some("x"), "a"), Some(2));
+        assert_eq!(
+            inv.find("cert-manager.io", "ClusterIssuer", None, "a"),
+            Some(4)
+        );
+        assert_eq!(inv.find("", "Service", None, "a"), None);
+        assert_eq!(inv.find("", "Service", Some("z"), "a"), None);
+        assert_eq!(inv.find("apps", "Service", Some("x"), "a"), None);
+        assert_eq!(inv.find("", "Service", Some("x"), "b"), None);
     }
 }
