@@ -1,6 +1,7 @@
 //! Reading the input: walk paths, read files and stdin, parse YAML/JSON into positioned trees, and turn
 //! everything that goes wrong into an [`InputError`] with a location, never a panic.
 
+pub mod intern;
 pub mod node;
 pub mod scalar;
 pub mod walk;

@@ -170,7 +170,7 @@ impl Builder {
                     let key = match node.value {
                         Value::Scalar(s) => match s.ty {
                             ScalarType::Null if s.text.is_empty() => Text::const_new("null"),
-                            _ => s.text,
+                            _ => super::intern::key(s.text),
                         },
                         _ => {
                             return Err(SyntaxError {
