@@ -30,32 +30,75 @@ impl Painter {
     }
 }
 
-/// Lines of the inputs, read once per file when a diagnostic needs them.
+/// Lines of the inputs, read when a diagnostic needs them. Diagnostics come sorted by file, so only
+/// the current file is kept: a report over a large repository never holds all of its text.
 struct Lines<'a> {
     result: &'a LintResult,
-    cache: HashMap<String, Option<Vec<String>>>,
+    sources: HashMap<&'a str, usize>,
+    current: Option<(String, Option<Source>)>,
 }
 
-impl Lines<'_> {
+/// A file's text and where each of its lines starts and ends.
+struct Source {
+    text: String,
+    lines: Vec<(usize, usize)>,
+}
+
+impl Source {
+    /// Number lines as the YAML parser does: `\r\n`, `\n` and a lone `\r` each end one. (`str::lines`
+    /// keeps a lone `\r` inside a line, which moved excerpts onto other lines, such as a Secret's
+    /// data: testdata/fuzz/secret-excerpt-lone-cr.yaml.)
+    fn new(text: String) -> Self {
+        let bytes = text.as_bytes();
+        let mut lines = Vec::new();
+        let (mut start, mut i) = (0, 0);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => {
+                    lines.push((start, i));
+                    start = i + 1;
+                }
+                b'\r' => {
+                    lines.push((start, i));
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        lines.push((start, bytes.len()));
+        Source { text, lines }
+    }
+}
+
+impl<'a> Lines<'a> {
+    fn new(result: &'a LintResult) -> Self {
+        let mut sources = HashMap::new();
+        for (i, s) in result.sources.iter().enumerate() {
+            sources.entry(s.name.as_str()).or_insert(i);
+        }
+        Lines {
+            result,
+            sources,
+            current: None,
+        }
+    }
+
     fn line(&mut self, file: &str, line: u32) -> Option<String> {
-        let result = self.result;
-        let lines = self.cache.entry(file.to_string()).or_insert_with(|| {
-            let source = result.sources.iter().find(|s| s.name == file)?;
-            let text = match &source.stdin_text {
-                Some(t) => t.clone(),
-                None => std::fs::read_to_string(file).ok()?,
-            };
-            // Number lines as the YAML parser does: `\r\n`, `\n` and a lone `\r` each end one.
-            // (`str::lines` keeps a lone `\r` inside a line, which moved excerpts onto other lines,
-            // such as a Secret's data: testdata/fuzz/secret-excerpt-lone-cr.yaml.)
-            Some(
-                text.replace("\r\n", "\n")
-                    .split(['\n', '\r'])
-                    .map(str::to_string)
-                    .collect(),
-            )
-        });
-        lines.as_ref()?.get(line.checked_sub(1)? as usize).cloned()
+        if self.current.as_ref().is_none_or(|(name, _)| name != file) {
+            let source = self.sources.get(file).map(|&i| &self.result.sources[i]);
+            let text = source.and_then(|s| match &s.stdin_text {
+                Some(t) => Some(t.clone()),
+                None => std::fs::read_to_string(file).ok(),
+            });
+            self.current = Some((file.to_string(), text.map(Source::new)));
+        }
+        let source = self.current.as_ref()?.1.as_ref()?;
+        let &(start, end) = source.lines.get(line.checked_sub(1)? as usize)?;
+        Some(source.text[start..end].to_string())
     }
 }
 
@@ -80,10 +123,7 @@ pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Resul
     if !result.input_errors.is_empty() && !result.diagnostics.is_empty() {
         writeln!(out)?;
     }
-    let mut lines = Lines {
-        result,
-        cache: HashMap::new(),
-    };
+    let mut lines = Lines::new(result);
     for d in &result.diagnostics {
         let head = format!("{}[{}]", d.severity.as_str(), d.rule);
         writeln!(
@@ -216,4 +256,22 @@ pub fn write(result: &LintResult, out: &mut dyn Write, color: bool) -> io::Resul
         Style::new().green().bold()
     };
     writeln!(out, "{}", p.paint(&summary, style))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+
+    fn lines(text: &str) -> Vec<&str> {
+        let s = Source::new(text.to_string());
+        s.lines.iter().map(|&(a, b)| &text[a..b]).collect()
+    }
+
+    #[test]
+    fn lines_end_as_the_yaml_parser_ends_them() {
+        assert_eq!(lines("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(lines("a\r\r\nb\n"), ["a", "", "b", ""]);
+        assert_eq!(lines(""), [""]);
+        assert_eq!(lines("\r"), ["", ""]);
+    }
 }

@@ -2,7 +2,9 @@
 //! results with `startLine`/`startColumn` and paths relative to the working directory.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::engine::LintResult;
@@ -16,14 +18,15 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A path as a SARIF URI relative to the working directory (forward slashes, percent-encoded spaces).
-fn uri(file: &str) -> String {
+/// A path as a SARIF URI relative to the working directory `cwd` (forward slashes, percent-encoded
+/// spaces).
+fn uri(file: &str, cwd: Option<&Path>) -> String {
     if file == "-" {
         return "stdin".into();
     }
-    let path = std::path::Path::new(file);
-    let rel = match std::env::current_dir() {
-        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path).to_path_buf(),
+    let path = Path::new(file);
+    let rel = match cwd {
+        Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path).to_path_buf(),
         _ => path.to_path_buf(),
     };
     let s = rel.to_string_lossy().replace('\\', "/");
@@ -31,8 +34,57 @@ fn uri(file: &str) -> String {
     s.replace('%', "%25").replace(' ', "%20")
 }
 
+/// The log, with its results serialized one at a time as they are written: a report of tens of
+/// thousands of findings never exists whole in memory (docs/performance.md). Fields are in the
+/// order they are written.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    original_uri_base_ids: Value,
+    invocations: Value,
+    results: Results<'a>,
+}
+
+struct Results<'a> {
+    result: &'a LintResult,
+    cwd: Option<&'a Path>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Results { result, cwd } = *self;
+        s.collect_seq(result.diagnostics.iter().map(|d| {
+            let index = result.rules.iter().position(|r| r.id() == d.rule);
+            let mut r = json!({
+                "ruleId": d.rule,
+                "level": level(d.severity),
+                "message": {"text": format!("{} ({})", d.message, d.object.display())},
+                "locations": [location(&d.location, cwd)],
+                "partialFingerprints": {
+                    "tlscheck/v1": format!("{}:{}:{}", d.rule, d.object.display(), d.location.pointer),
+                },
+            });
+            if let Some(i) = index {
+                r["ruleIndex"] = json!(i);
+            }
+            r
+        }))
+    }
+}
+
 /// Write the SARIF log.
 pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
+    let cwd: Option<PathBuf> = std::env::current_dir().ok();
+    let cwd = cwd.as_deref();
     let rules: Vec<Value> = result
         .rules
         .iter()
@@ -65,26 +117,6 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
             rule
         })
         .collect();
-    let results: Vec<Value> = result
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let index = result.rules.iter().position(|r| r.id() == d.rule);
-            let mut r = json!({
-                "ruleId": d.rule,
-                "level": level(d.severity),
-                "message": {"text": format!("{} ({})", d.message, d.object.display())},
-                "locations": [location(&d.location)],
-                "partialFingerprints": {
-                    "tlscheck/v1": format!("{}:{}:{}", d.rule, d.object.display(), d.location.pointer),
-                },
-            });
-            if let Some(i) = index {
-                r["ruleIndex"] = json!(i);
-            }
-            r
-        })
-        .collect();
     let notifications: Vec<Value> = result
         .input_errors
         .iter()
@@ -96,34 +128,34 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
             json!({
                 "level": "error",
                 "message": {"text": e.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&e.file)}, "region": region}}],
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(&e.file, cwd)}, "region": region}}],
             })
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let doc = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: json!({"driver": {
                 "name": "kubectl-tlscheck",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
-            }},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The working directory of the run."}}},
-            "invocations": [{
+            }}),
+            original_uri_base_ids: json!({"%SRCROOT%": {"description": {"text": "The working directory of the run."}}}),
+            invocations: json!([{
                 "executionSuccessful": result.input_errors.is_empty(),
                 "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
+            }]),
+            results: Results { result, cwd },
         }],
-    });
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
 
 /// A SARIF location: a file region, or only a logical location for a live object.
-fn location(l: &crate::engine::Location) -> serde_json::Value {
+fn location(l: &crate::engine::Location, cwd: Option<&Path>) -> serde_json::Value {
     let logical = json!([{
         "fullyQualifiedName": format!("{}{}", l.file, l.pointer),
         "kind": "element",
@@ -133,7 +165,7 @@ fn location(l: &crate::engine::Location) -> serde_json::Value {
     }
     json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": uri(&l.file), "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": uri(&l.file, cwd), "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": l.line, "startColumn": l.column},
         },
         "logicalLocations": logical,
