@@ -1,9 +1,11 @@
 //! The engine: load inputs, build the inventory, run the enabled rules and user policies, then apply
 //! configuration (re-grading) and suppressions, producing located diagnostics sorted for output.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use crate::load::{self, Input, InputError, Limits};
+use crate::load::{self, Input, InputError, Limits, Text};
 use crate::model::{Inventory, ObjRef, Object, objects_from_document};
 use crate::policy::suppression::{self, State};
 use crate::policy::{Config, Policy};
@@ -13,15 +15,15 @@ use crate::rules::{self, Finding, Severity};
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Diagnostic {
     /// Rule ID.
-    pub rule: String,
-    /// Rule name.
-    pub name: String,
+    pub rule: Text,
+    /// Rule name (borrowed from the rule's metadata: one copy however many findings it has).
+    pub name: Cow<'static, str>,
     /// Severity after configuration.
     pub severity: Severity,
     /// What is wrong.
     pub message: String,
     /// How to fix it.
-    pub help: String,
+    pub help: Cow<'static, str>,
     /// The object.
     pub object: ObjRef,
     /// Where.
@@ -33,8 +35,9 @@ pub struct Diagnostic {
 /// Where a diagnostic points.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
-    /// File as given on the command line, or `cluster/<context>` for a live object.
-    pub file: String,
+    /// File as given on the command line, or `cluster/<context>` for a live object (shared by the
+    /// diagnostics of the file).
+    pub file: Arc<str>,
     /// 1-based line (0 for a live object).
     pub line: u32,
     /// 1-based column (0 for a live object).
@@ -56,9 +59,9 @@ impl serde::Serialize for Location {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
         if self.is_live() {
-            m.serialize_entry("source", &self.file)?;
+            m.serialize_entry("source", &*self.file)?;
         } else {
-            m.serialize_entry("file", &self.file)?;
+            m.serialize_entry("file", &*self.file)?;
             m.serialize_entry("line", &self.line)?;
             m.serialize_entry("column", &self.column)?;
         }
@@ -146,6 +149,17 @@ fn rule_policy<'a>(id: &str, user: &'a [Policy]) -> Option<&'a Policy> {
     crate::policy::policy(id).or_else(|| user.iter().find(|p| p.id == id))
 }
 
+/// A rule's name and remediation: borrowed from a built-in rule's metadata, copied from a user policy.
+fn rule_texts(id: &str, user: &[Policy]) -> (Cow<'static, str>, Cow<'static, str>) {
+    if let Some(p) = crate::policy::policy(id) {
+        return (p.name.as_str().into(), p.remediation.as_str().into());
+    }
+    match user.iter().find(|p| p.id == id) {
+        Some(p) => (p.name.clone().into(), p.remediation.clone().into()),
+        None => Default::default(),
+    }
+}
+
 /// Lint `inputs`.
 pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
     let config = &opts.config;
@@ -225,7 +239,9 @@ pub fn lint(inputs: &[Input], opts: &Options) -> LintResult {
         }
         (info, kept, count, errors)
     });
-    let mut objects = Vec::new();
+    // Exact capacities here and for the findings below: at 100,000 objects a doubling Vec leaves
+    // tens of megabytes unused at the peak.
+    let mut objects = Vec::with_capacity(loaded.iter().map(|(_, kept, _, _)| kept.len()).sum());
     for (info, kept, count, errors) in loaded {
         result.input_errors.extend(errors);
         result.objects += count;
@@ -344,14 +360,15 @@ fn check(
     inv.schema_sources = schema_sources;
 
     // Rules are independent reads of the inventory: run them on the worker threads, keep their order.
-    let mut findings: Vec<Finding> = load::parallel_map(&enabled, opts.threads, |rule| {
+    let per_rule = load::parallel_map(&enabled, opts.threads, |rule| {
         let mut out = Vec::new();
         (rule.check)(&inv, &mut out);
         out
-    })
-    .into_iter()
-    .flatten()
-    .collect();
+    });
+    let mut findings: Vec<Finding> = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    per_rule
+        .into_iter()
+        .for_each(|mut f| findings.append(&mut f));
     for p in &user {
         let Some(t) = &p.check else { continue };
         for (id, obj) in inv
@@ -374,27 +391,49 @@ fn check(
     }
     apply_suppressions(&inv, opts, &mut findings, &mut result.suppressed);
 
+    // Locate the findings, then free the trees before the diagnostics are built: on a large input
+    // that is the run's peak of memory (docs/performance.md). Collecting the identities in place
+    // reuses the objects' allocation.
+    let positions: Vec<load::Pos> = findings
+        .iter()
+        .map(|f| inv.get(f.object).root.locate(&f.pointer))
+        .collect();
+    let objects: Vec<(ObjRef, usize, String)> = std::mem::take(&mut inv.objects)
+        .into_iter()
+        .map(|o| (o.id, o.file, o.base))
+        .collect();
+    drop(inv);
+    let files: Vec<Arc<str>> = result
+        .sources
+        .iter()
+        .map(|s| Arc::from(s.name.as_str()))
+        .collect();
     result.diagnostics = findings
         .into_iter()
-        .map(|f| {
-            let obj = inv.get(f.object);
-            let pos = obj.root.locate(&f.pointer);
-            let policy = rule_policy(&f.rule, &opts.user_policies);
+        .zip(positions)
+        .map(|(f, pos)| {
+            let (id, file, base) = &objects[f.object];
+            let (name, remediation) = rule_texts(&f.rule, &opts.user_policies);
             Diagnostic {
-                name: policy.map_or_else(String::new, |p| p.name.clone()),
-                severity: config.severity.get(&f.rule).copied().unwrap_or(f.severity),
-                help: f
-                    .help
-                    .or_else(|| policy.map(|p| p.remediation.clone()))
-                    .unwrap_or_default(),
+                name,
+                severity: config
+                    .severity
+                    .get(f.rule.as_str())
+                    .copied()
+                    .unwrap_or(f.severity),
+                help: f.help.unwrap_or(remediation),
                 rule: f.rule,
                 message: f.message,
-                object: obj.id.clone(),
+                object: id.clone(),
                 location: Location {
-                    file: result.sources[obj.file].name.clone(),
+                    file: files[*file].clone(),
                     line: pos.line,
                     column: pos.col,
-                    pointer: obj.pointer(&f.pointer),
+                    pointer: if base.is_empty() {
+                        f.pointer
+                    } else {
+                        format!("{base}{}", f.pointer)
+                    },
                 },
                 related: f.related,
             }
@@ -476,7 +515,7 @@ fn apply_suppressions(
 ) {
     let known = |id: &str| rule_policy(id, &opts.user_policies).is_some();
     let mut extra = Vec::new();
-    let mut active: HashSet<(usize, String)> = HashSet::new();
+    let mut active: HashSet<(usize, Text)> = HashSet::new();
     // Suppressions are reported on every object that carries them, with or without findings.
     for (id, obj) in inv.objects.iter().enumerate() {
         for s in suppression::suppressions(obj, &opts.today) {
@@ -507,7 +546,7 @@ fn apply_suppressions(
                     ),
                 )),
                 (State::Active(_), true) => {
-                    active.insert((id, s.rule));
+                    active.insert((id, s.rule.into()));
                 }
             }
         }

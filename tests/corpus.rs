@@ -56,7 +56,7 @@ fn serious(file: &str, rules: &[&str]) -> Vec<(String, String, u32)> {
         .filter(|d| d.severity >= Severity::Warning)
         .map(|d| {
             (
-                d.rule.clone(),
+                d.rule.to_string(),
                 d.severity.as_str().to_string(),
                 d.location.line,
             )

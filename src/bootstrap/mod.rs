@@ -24,7 +24,7 @@ pub mod plan;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::engine::{self, Diagnostic};
-use crate::load::{self, Input, InputError};
+use crate::load::{self, Input, InputError, Text};
 use crate::model::{Inventory, Object, object_from_json, objects_from_document};
 use crate::rules::Severity;
 
@@ -99,7 +99,7 @@ pub fn clone_object(o: &Object) -> Object {
 /// fields winning, the way server-side apply of the whole input would end up: the input plus an
 /// earlier bootstrap output (whose patches are partial objects) is the patched input.
 pub fn merge_duplicates(objects: Vec<Object>) -> Vec<Object> {
-    let mut first: HashMap<(String, String, Option<String>, String), usize> = HashMap::new();
+    let mut first: HashMap<(Text, Text, Option<Text>, Text), usize> = HashMap::new();
     let mut out: Vec<Object> = Vec::with_capacity(objects.len());
     for o in objects {
         let key = (
@@ -242,9 +242,9 @@ pub fn run(
     let is_generated = |d: &Diagnostic| {
         generated_ids.contains(&(
             crate::model::group_of(&d.object.api_version).to_string(),
-            d.object.kind.clone(),
-            d.object.namespace.clone(),
-            d.object.name.clone(),
+            d.object.kind.to_string(),
+            d.object.namespace.as_deref().map(str::to_string),
+            d.object.name.to_string(),
         ))
     };
     let errors: Vec<String> = diagnostics
@@ -258,7 +258,7 @@ pub fn run(
             errors.join("\n  ")
         ));
     }
-    let triggered: BTreeSet<(String, crate::model::ObjRef)> = findings
+    let triggered: BTreeSet<(Text, crate::model::ObjRef)> = findings
         .iter()
         .map(|d| (d.rule.clone(), d.object.clone()))
         .collect();

@@ -1327,7 +1327,7 @@ impl<'a> Builder<'a> {
         let mut secret_name: Option<String> = None;
         for m in &backend.mounted {
             if let Some(&c) = inv.certificates_for_secret(Some(ns), m).first() {
-                cert_name = Some(inv.get(c).id.name.clone());
+                cert_name = Some(inv.get(c).id.name.to_string());
                 secret_name = Some(m.clone());
                 self.notes.push(format!(
                     "{} already writes Secret {ns}/{m}, which {pods_text} mount: it is reused as the serving Certificate",
@@ -1367,7 +1367,7 @@ impl<'a> Builder<'a> {
                 self.notes.push(format!(
                     "Certificate {ns}/{existing} already writes Secret {ns}/{secret}: it is reused as the serving Certificate"
                 ));
-                cert_name = Some(existing);
+                cert_name = Some(existing.to_string());
                 secret_name = Some(secret);
             } else {
                 let Some(issuer) = self.serving_issuer_for(ns, &why)? else {

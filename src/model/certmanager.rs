@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::load::Text;
+
 use super::inventory::Inventory;
 use super::object::{ObjId, Object};
 use crate::load::Node;
@@ -125,7 +127,7 @@ pub fn issuer_type(obj: &Object) -> IssuerType {
 #[derive(Debug, Default)]
 pub struct CertManagerIndex {
     /// Certificates by `(namespace, spec.secretName)`, in input order.
-    by_secret: HashMap<(Option<String>, String), Vec<ObjId>>,
+    by_secret: HashMap<(Option<Text>, Text), Vec<ObjId>>,
 }
 
 impl CertManagerIndex {
@@ -136,7 +138,7 @@ impl CertManagerIndex {
             let obj = inv.get(c);
             if let Some(secret) = obj.root.str_at(&["spec", "secretName"]) {
                 idx.by_secret
-                    .entry((obj.id.namespace.clone(), secret.to_string()))
+                    .entry((obj.id.namespace.clone(), Text::new(secret)))
                     .or_default()
                     .push(c);
             }
@@ -147,7 +149,7 @@ impl CertManagerIndex {
     /// Certificates writing Secret `namespace/secret`.
     pub fn certificates_for_secret(&self, namespace: Option<&str>, secret: &str) -> &[ObjId] {
         self.by_secret
-            .get(&(namespace.map(str::to_string), secret.to_string()))
+            .get(&(namespace.map(Text::new), Text::new(secret)))
             .map_or(&[], Vec::as_slice)
     }
 }

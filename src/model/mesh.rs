@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use crate::load::Text;
+
 use super::inventory::Inventory;
 use super::object::{ObjId, Object};
 use crate::load::Node;
@@ -123,9 +125,9 @@ pub enum Membership {
 #[derive(Debug, Default)]
 pub struct MeshIndex {
     /// `(namespace)` → PeerAuthentications without (or with an empty) workload selector.
-    pa_namespace: HashMap<Option<String>, Vec<ObjId>>,
+    pa_namespace: HashMap<Option<Text>, Vec<ObjId>>,
     /// `(namespace)` → PeerAuthentications with a workload selector.
-    pa_workload: HashMap<Option<String>, Vec<ObjId>>,
+    pa_workload: HashMap<Option<Text>, Vec<ObjId>>,
 }
 
 /// The `matchLabels` of a PeerAuthentication's selector, when it has any.
@@ -211,7 +213,7 @@ impl Inventory {
         port: Option<i64>,
     ) -> Effective {
         let idx = &self.mesh;
-        let key = ns.map(str::to_string);
+        let key = ns.map(Text::new);
         let mut steps = Vec::new();
         let workload = idx
             .pa_workload
@@ -221,7 +223,7 @@ impl Inventory {
             .copied()
             .find(|&p| pa_selector(self.get(p)).is_some_and(|s| labels_match(s, labels)));
         let namespace = idx.pa_namespace.get(&key).and_then(|v| v.first().copied());
-        let root = Some(self.settings.istio_root_namespace.clone());
+        let root = Some(Text::new(&self.settings.istio_root_namespace));
         let mesh = idx.pa_namespace.get(&root).and_then(|v| v.first().copied());
         for (level, policy) in [
             ("workload", workload),

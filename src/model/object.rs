@@ -1,6 +1,6 @@
 //! Kubernetes objects as the rules see them: identity plus the positioned tree.
 
-use crate::load::{Document, InputError, Node, Value};
+use crate::load::{Document, InputError, Node, Text, Value};
 
 /// Index of an object in the [`super::Inventory`].
 pub type ObjId = usize;
@@ -9,25 +9,25 @@ pub type ObjId = usize;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct ObjRef {
     /// `apiVersion`, e.g. `networking.k8s.io/v1` (empty for related objects known only by kind).
-    #[serde(rename = "apiVersion", skip_serializing_if = "String::is_empty")]
-    pub api_version: String,
+    #[serde(rename = "apiVersion", skip_serializing_if = "Text::is_empty")]
+    pub api_version: Text,
     /// `kind`.
-    pub kind: String,
+    pub kind: Text,
     /// `metadata.namespace`, absent for cluster-scoped objects and for manifests applied with `-n`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Text>,
     /// `metadata.name` (or `generateName`).
-    pub name: String,
+    pub name: Text,
 }
 
 impl ObjRef {
     /// A reference known by kind, namespace and name only.
     pub fn new(kind: &str, namespace: Option<&str>, name: &str) -> Self {
         ObjRef {
-            api_version: String::new(),
-            kind: kind.to_string(),
-            namespace: namespace.map(str::to_string),
-            name: name.to_string(),
+            api_version: Text::default(),
+            kind: Text::new(kind),
+            namespace: namespace.map(Text::new),
+            name: Text::new(name),
         }
     }
 
@@ -46,7 +46,7 @@ pub struct Object {
     /// Identity.
     pub id: ObjRef,
     /// API group (the part of `apiVersion` before `/`, empty for the core group).
-    pub group: String,
+    pub group: Text,
     /// Index of the file it came from (into the run's file list).
     pub file: usize,
     /// JSON pointer of the object inside its document (empty, or `/items/3` inside a `List`).
@@ -90,11 +90,6 @@ impl Object {
     /// Namespace as a `&str` (empty when unset).
     pub fn ns(&self) -> Option<&str> {
         self.id.namespace.as_deref()
-    }
-
-    /// The pointer of a path inside this object, as reported (prefixed with the List position).
-    pub fn pointer(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
     }
 }
 
@@ -228,22 +223,21 @@ fn make_object(
     let name = meta
         .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
         .and_then(Node::scalar_text)
-        .unwrap_or("")
-        .to_string();
+        .map_or_else(Text::default, Text::new);
     // The API server ignores `metadata.namespace` on cluster-scoped kinds; so do references to them.
     let namespace = meta
         .and_then(|m| m.get("namespace"))
         .and_then(Node::scalar_text)
         .filter(|_| !CLUSTER_SCOPED.contains(&(group_of(api_version), kind)))
-        .map(str::to_string);
+        .map(Text::new);
     let id = ObjRef {
-        api_version: api_version.to_string(),
-        kind: kind.to_string(),
+        api_version: Text::new(api_version),
+        kind: Text::new(kind),
         namespace,
         name,
     };
     Some(Object {
-        group: group_of(api_version).to_string(),
+        group: Text::new(group_of(api_version)),
         id,
         file,
         base,

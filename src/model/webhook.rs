@@ -575,7 +575,7 @@ impl WebhookGraph {
                 };
                 args.get_or_init(|| ArgIndex::build(inv))
                     .by_namespace
-                    .contains(&(Some(ns), format!("{flag}={name}")))
+                    .contains(&(Some(ns.into()), format!("{flag}={name}")))
             }
             Condition::JobArg(j) => {
                 let arg = j.arg.replace("${name}", &obj.id.name);
@@ -631,7 +631,7 @@ impl WebhookGraph {
 #[derive(Default)]
 struct ArgIndex {
     /// `(namespace, "--flag=value")` for every argument, with `--flag value` pairs joined.
-    by_namespace: std::collections::HashSet<(Option<String>, String)>,
+    by_namespace: std::collections::HashSet<(Option<crate::load::Text>, String)>,
     /// Image and arguments of every Job/CronJob container.
     jobs: Vec<(String, Vec<String>)>,
 }

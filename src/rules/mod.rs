@@ -11,6 +11,9 @@ pub mod ns;
 pub mod schema;
 pub mod wh;
 
+use std::borrow::Cow;
+
+use crate::load::Text;
 use crate::model::{Inventory, ObjId, ObjRef, Settings};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
@@ -56,13 +59,14 @@ impl std::str::FromStr for Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// Rule ID (`NS001`, or a user policy's ID).
-    pub rule: String,
+    pub rule: Text,
     /// Severity of this finding (a rule may grade its conditions differently).
     pub severity: Severity,
     /// What is wrong, specifically.
     pub message: String,
-    /// How to fix this case, when it differs from the rule's general remediation.
-    pub help: Option<String>,
+    /// How to fix this case, when it differs from the rule's general remediation (most are constants:
+    /// borrowed, since a large repository has tens of thousands of findings).
+    pub help: Option<Cow<'static, str>>,
     /// The object the finding is reported on (its file, and the object a suppression must be on).
     pub object: ObjId,
     /// JSON pointer of the offending key or value inside the object.
@@ -81,7 +85,7 @@ impl Finding {
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            rule: rule.to_string(),
+            rule: Text::new(rule),
             severity,
             message: message.into(),
             help: None,
@@ -92,7 +96,7 @@ impl Finding {
     }
 
     /// Attach a specific remediation.
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }

@@ -43,7 +43,7 @@ pub fn summary(result: &LintResult) -> Vec<(String, String, u32)> {
         .iter()
         .map(|d| {
             (
-                d.rule.clone(),
+                d.rule.to_string(),
                 d.severity.as_str().to_string(),
                 d.location.line,
             )

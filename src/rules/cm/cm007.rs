@@ -175,7 +175,7 @@ fn ingress_certificates(inv: &Inventory, id: ObjId, out: &mut Vec<ShimCertificat
         }
         out.push(ShimCertificate {
             source: id,
-            ns: obj.id.namespace.clone(),
+            ns: obj.id.namespace.as_deref().map(str::to_string),
             secret: secret.to_string(),
             pointer: pointer(["spec", "tls", &i.to_string(), "secretName"]),
             hosts,
@@ -243,7 +243,7 @@ fn gateway_certificates(inv: &Inventory, id: ObjId, out: &mut Vec<ShimCertificat
             }
             mine.push(ShimCertificate {
                 source: id,
-                ns: obj.id.namespace.clone(),
+                ns: obj.id.namespace.as_deref().map(str::to_string),
                 secret: name.to_string(),
                 pointer: pointer([
                     "spec",
@@ -350,7 +350,10 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
             continue;
         }
         add(
-            (obj.id.namespace.clone(), secret.to_string()),
+            (
+                obj.id.namespace.as_deref().map(str::to_string),
+                secret.to_string(),
+            ),
             Writer::Explicit(c),
             &mut writers,
         );
@@ -543,13 +546,16 @@ fn check_secret_annotations(
         if owner.is_empty() || unrendered(owner) {
             continue;
         }
-        let key = (obj.id.namespace.clone(), obj.id.name.clone());
+        let key = (
+            obj.id.namespace.as_deref().map(str::to_string),
+            obj.id.name.to_string(),
+        );
         let Some(list) = writers.get(&key) else {
             continue;
         };
         let name_of = |w: &Writer| match *w {
-            Writer::Explicit(c) => inv.get(c).id.name.clone(),
-            Writer::Shim(i) => shims[i].secret.clone(),
+            Writer::Explicit(c) => inv.get(c).id.name.as_str(),
+            Writer::Shim(i) => shims[i].secret.as_str(),
         };
         if list.iter().any(|w| name_of(w) == owner)
             || inv.exists(GROUP, "Certificate", obj.ns(), owner)

@@ -67,7 +67,7 @@ pub(crate) fn ca_secret_location(
     let ns = if obj.id.kind == "ClusterIssuer" {
         Some(inv.settings.cluster_resource_namespace.clone())
     } else {
-        obj.id.namespace.clone()
+        obj.id.namespace.as_deref().map(str::to_string)
     };
     Some((ns, secret_name))
 }

@@ -20,8 +20,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::super::ns::annotation_ptr;
-use crate::load::Node;
 use crate::load::node::pointer;
+use crate::load::{Node, Text};
 use crate::model::{IngressOwner, Inventory, ObjId, ServiceOwner, Settings};
 use crate::rules::{
     BuiltinRule, Finding, INGRESS_KINDS, KindSet, SERVICE_KINDS, Severity, WORKLOAD_KINDS,
@@ -200,7 +200,7 @@ fn elb_urls(text: &str) -> Vec<&str> {
 
 /// Condition 4 (opt-in): env values of pod templates, and values of ConfigMaps consumed by pods.
 fn check_env_urls(inv: &Inventory, out: &mut Vec<Finding>) {
-    let mut consumed: HashSet<(Option<String>, String)> = HashSet::new();
+    let mut consumed: HashSet<(Option<Text>, Text)> = HashSet::new();
     for (g, k) in WORKLOAD_KINDS {
         for &w in inv.of_kind(g, k) {
             for (base, spec) in pod_specs(inv, w) {
@@ -302,14 +302,10 @@ fn containers(tpl: &Node) -> Vec<(usize, &Node, &'static str)> {
 }
 
 /// ConfigMaps a pod template reads (envFrom, env valueFrom, volumes, projected volumes).
-fn collect_configmap_refs(
-    tpl: &Node,
-    ns: Option<&str>,
-    out: &mut HashSet<(Option<String>, String)>,
-) {
+fn collect_configmap_refs(tpl: &Node, ns: Option<&str>, out: &mut HashSet<(Option<Text>, Text)>) {
     let mut add = |n: Option<&Node>| {
         if let Some(name) = n.and_then(Node::scalar_text) {
-            out.insert((ns.map(str::to_string), name.to_string()));
+            out.insert((ns.map(Text::new), Text::new(name)));
         }
     };
     for (_, c, _) in containers(tpl) {

@@ -19,6 +19,8 @@
 
 use std::collections::HashSet;
 
+use crate::load::Text;
+
 use crate::load::Node;
 use crate::load::node::pointer;
 use crate::model::mesh::{self, ISTIO_SECURITY, MtlsMode, pa_selector};
@@ -45,7 +47,7 @@ const ID: &str = "EW003";
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
     let pas = inv.of_kind(ISTIO_SECURITY, "PeerAuthentication");
     // (namespace, container port, pod template) pairs that an AWS load balancer sends traffic to.
-    let targets: HashSet<(Option<String>, i64, usize)> = lb_targets(inv)
+    let targets: HashSet<(Option<Text>, i64, usize)> = lb_targets(inv)
         .into_iter()
         .map(|t| {
             (
@@ -67,7 +69,7 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
 fn check_policy(
     inv: &Inventory,
     p: ObjId,
-    targets: &HashSet<(Option<String>, i64, usize)>,
+    targets: &HashSet<(Option<Text>, i64, usize)>,
     out: &mut Vec<Finding>,
 ) {
     let pa = inv.get(p);

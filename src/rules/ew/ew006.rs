@@ -104,7 +104,7 @@ impl Linkerd {
         for &n in inv.of_kind("", "Namespace") {
             let obj = inv.get(n);
             if obj.label("linkerd.io/is-control-plane") == Some("true") {
-                l.namespaces.insert(obj.id.name.clone());
+                l.namespaces.insert(obj.id.name.to_string());
             }
         }
         for &d in inv.of_kind("apps", "Deployment") {

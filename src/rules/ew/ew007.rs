@@ -471,7 +471,7 @@ impl Cx<'_> {
 fn show(obj: &Object) -> String {
     match obj.ns() {
         Some(ns) => format!("{ns}/{}", obj.id.name),
-        None => obj.id.name.clone(),
+        None => obj.id.name.to_string(),
     }
 }
 
@@ -644,7 +644,7 @@ fn check_certificate_source(
     let cobj = inv.get(cert);
     let secret = format!("Secret `{}/{}`", cx.tm.namespace, s.name);
     let writer = format!("Certificate `{}`", show(cobj));
-    let finding = |severity, ptr: &str, message: String, help: &str| {
+    let finding = |severity, ptr: &str, message: String, help: &'static str| {
         Finding::new(ID, severity, v.id, ptr.to_string(), message)
             .help(help)
             .related([inv.obj_ref(cert)])
@@ -894,7 +894,7 @@ struct Site {
 }
 
 impl Site {
-    fn finding(&self, severity: Severity, message: String, help: &str) -> Finding {
+    fn finding(&self, severity: Severity, message: String, help: &'static str) -> Finding {
         Finding::new(ID, severity, self.object, self.pointer.clone(), message)
             .help(help)
             .related(self.related.iter().cloned())

@@ -108,7 +108,7 @@ fn judge(inv: &Inventory, cr: ObjId) -> Option<Finding> {
         cond("Ready"),
     );
     let issuer = issuer_text(obj);
-    let error = |ptr: String, msg: String, help: &str| {
+    let error = |ptr: String, msg: String, help: &'static str| {
         Some(
             Finding::new(
                 ID,

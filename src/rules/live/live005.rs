@@ -143,7 +143,7 @@ fn literal(
     let CaBundle::Literal { pointer, .. } = &c.ca_bundle else {
         return;
     };
-    let finding = |severity, message: String, help: &str| {
+    let finding = |severity, message: String, help: &'static str| {
         Finding::new(ID, severity, c.object, pointer.clone(), message).help(help)
     };
     let now = inv.settings.now;

@@ -132,7 +132,7 @@ pub fn status_pointer(obj: &Object) -> String {
 pub fn qualified(obj: &Object) -> String {
     match obj.ns() {
         Some(ns) => format!("{ns}/{}", obj.id.name),
-        None => obj.id.name.clone(),
+        None => obj.id.name.to_string(),
     }
 }
 

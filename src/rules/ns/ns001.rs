@@ -68,7 +68,7 @@ fn push(out: &mut Vec<Finding>, obj: ObjId, ptr: &str, value: &str, cap: Option<
             msg = format!("{msg} ({why})");
         }
         let mut f = Finding::new(ID, sev, obj, ptr, msg);
-        f.help = help;
+        f.help = help.map(Into::into);
         out.push(f);
     }
 }

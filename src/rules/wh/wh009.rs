@@ -150,7 +150,13 @@ impl Site<'_> {
     /// A finding: `core` states the fact, `consequence` (with its leading separator) what breaks. When
     /// the value is rewritten or renewed at runtime, the consequence is replaced by the reason and the
     /// finding is info.
-    fn finding(&self, severity: Severity, core: String, consequence: &str, help: &str) -> Finding {
+    fn finding(
+        &self,
+        severity: Severity,
+        core: String,
+        consequence: &str,
+        help: &'static str,
+    ) -> Finding {
         let (severity, message) = match &self.downgrade {
             Some(why) if severity > Severity::Info => (Severity::Info, format!("{core}; {why}")),
             _ => (severity, format!("{core}{consequence}")),
@@ -401,7 +407,7 @@ fn check_serving_chain(
 fn secret_name(s: &Object) -> String {
     match s.ns() {
         Some(ns) => format!("{ns}/{}", s.id.name),
-        None => s.id.name.clone(),
+        None => s.id.name.to_string(),
     }
 }
 
