@@ -208,11 +208,11 @@ impl Builder {
                             ),
                         });
                     }
-                    map.entries.push(Entry {
-                        key,
-                        key_pos,
-                        value: node,
-                    });
+                    let mut value = node;
+                    if !matches!(value.value, Value::Scalar(_)) {
+                        value.pos = key_pos;
+                    }
+                    map.entries.push(Entry { key, value });
                 }
             },
         }
