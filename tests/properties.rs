@@ -767,7 +767,8 @@ proptest! {
     #![proptest_config(config())]
 
     /// Any list of `{"HTTP"|"HTTPS": port}` objects (one or two keys each, any whitespace) parses to
-    /// its entries in order, and LBC accepts it too.
+    /// its ports in order of first appearance, each with the protocol of its last entry (LBC's map),
+    /// and LBC accepts it too.
     #[test]
     fn valid_listen_ports_parse(
         entries in prop::collection::vec(listen_port_entry(), 1..6),
@@ -789,8 +790,14 @@ proptest! {
             })
             .collect();
         let raw = format!("{}[{}{}]{}", w(0), objects.join(&format!("{},", w(4))), w(5), w(6));
-        let flat: Vec<ListenPort> = entries.concat();
-        prop_assert_eq!(parse_listen_ports(&raw), Ok(flat));
+        let mut expected: Vec<ListenPort> = Vec::new();
+        for lp in entries.concat() {
+            match expected.iter_mut().find(|e| e.port == lp.port) {
+                Some(e) => e.https = lp.https,
+                None => expected.push(lp),
+            }
+        }
+        prop_assert_eq!(parse_listen_ports(&raw), Ok(expected));
         prop_assert!(lbc_listen_ports(&raw).is_ok());
     }
 
@@ -848,6 +855,11 @@ fn listen_ports_examples() {
         ),
         // A repeated key: the last value wins, as in Go's map.
         (r#"[{"HTTPS": 443, "HTTPS": 8443}]"#, vec![lp(true, 8443)]),
+        // A repeated port: the last entry's protocol wins (`portAndProtocols[port] = …`).
+        (
+            r#"[{"HTTP": 8080}, {"HTTPS": 443}, {"HTTPS": 8080}]"#,
+            vec![lp(true, 8080), lp(true, 443)],
+        ),
         (" [ {\"HTTPS\" :\n443 } ] ", vec![lp(true, 443)]),
         (
             r#"[{"HTTPS": 1}, {"HTTP": 65535}]"#,

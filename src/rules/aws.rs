@@ -195,6 +195,8 @@ pub struct ListenPort {
 }
 
 /// Parse `listen-ports` exactly as LBC does (JSON list of single-key objects, keys `HTTP`/`HTTPS`).
+/// LBC collects them in a map by port, so a port listed twice gets the protocol of its last entry;
+/// here it keeps the place of its first.
 pub fn parse_listen_ports(value: &str) -> Result<Vec<ListenPort>, String> {
     let parsed: serde_json::Value =
         serde_json::from_str(value).map_err(|e| format!("failed to parse listen-ports: {e}"))?;
@@ -226,7 +228,11 @@ pub fn parse_listen_ports(value: &str) -> Result<Vec<ListenPort>, String> {
             if !(1..=65535).contains(&port) {
                 return Err(format!("listen port must be within [1, 65535], got {port}"));
             }
-            out.push(ListenPort { https, port });
+            // `portAndProtocols[port] = protocol` (model_build_listener.go).
+            match out.iter_mut().find(|lp: &&mut ListenPort| lp.port == port) {
+                Some(lp) => lp.https = https,
+                None => out.push(ListenPort { https, port }),
+            }
         }
     }
     Ok(out)

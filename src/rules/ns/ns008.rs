@@ -528,4 +528,25 @@ mod tests {
         ));
         assert!(!is_https_redirect("not json"));
     }
+
+    #[test]
+    fn a_port_listed_twice_takes_its_last_protocol_as_in_lbc() {
+        let inv = Inventory::from_yaml(
+            r#"apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a
+  annotations:
+    alb.ingress.kubernetes.io/listen-ports: '[{"HTTP": 8080}, {"HTTPS": 443}, {"HTTPS": 8080}]'
+spec:
+  ingressClassName: alb
+"#,
+            crate::model::Settings::default(),
+        );
+        let listeners: Vec<(i64, bool)> = group_listeners(&inv, &[0])
+            .iter()
+            .map(|l| (l.port, l.https))
+            .collect();
+        assert_eq!(listeners, [(443, true), (8080, true)]);
+    }
 }
