@@ -1071,16 +1071,23 @@ const VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "1.3"];
 /// The §1.3 name derivation: `TLS13-1-(\d)` → 1.$1–1.3, `TLS-1-(\d)-` / `FS-1-(\d)-` → 1.$1–1.2.
 fn derived_from_name(name: &str) -> Option<(String, &'static str)> {
     let rest = name.strip_prefix("ELBSecurityPolicy-")?;
-    let digit = |s: &str, dash: bool| {
+    // The patterns' digit, where it names a TLS version (1.0–1.3) not above the maximum.
+    let digit = |s: &str, dash: bool, max: u32| {
         let mut c = s.chars();
-        let d = c.next().filter(char::is_ascii_digit)?;
+        let d = c
+            .next()
+            .and_then(|d| d.to_digit(10))
+            .filter(|&d| d <= max)?;
         (!dash || c.next() == Some('-')).then(|| format!("1.{d}"))
     };
-    if let Some(min) = rest.strip_prefix("TLS13-1-").and_then(|s| digit(s, false)) {
+    if let Some(min) = rest
+        .strip_prefix("TLS13-1-")
+        .and_then(|s| digit(s, false, 3))
+    {
         return Some((min, "1.3"));
     }
     for prefix in ["TLS-1-", "FS-1-"] {
-        if let Some(min) = rest.strip_prefix(prefix).and_then(|s| digit(s, true)) {
+        if let Some(min) = rest.strip_prefix(prefix).and_then(|s| digit(s, true, 2)) {
             return Some((min, "1.2"));
         }
     }
@@ -1125,6 +1132,24 @@ fn every_table_policy_resolves() {
     }
     assert_eq!(ssl_policy("MyCustomPolicy").map(|(p, _)| p.name), None);
     assert_eq!(ssl_policy("").map(|(p, _)| p.name), None);
+    // No TLS 1.5, and no TLS 1.3 minimum under a TLS 1.2 maximum.
+    assert_eq!(
+        ssl_policy("ELBSecurityPolicy-TLS13-1-5-2030-01").map(|(p, _)| p.name),
+        None
+    );
+    assert_eq!(
+        ssl_policy("ELBSecurityPolicy-TLS-1-3-2030-01").map(|(p, _)| p.name),
+        None
+    );
+    assert_eq!(
+        ssl_policy("ELBSecurityPolicy-FS-1-2x").map(|(p, _)| p.name),
+        None
+    );
+    let (p, known) = ssl_policy("ELBSecurityPolicy-TLS13-1-2-Future-2030-01").unwrap();
+    assert_eq!(
+        (p.min_tls.as_str(), p.max_tls.as_str(), known),
+        ("1.2", "1.3", false)
+    );
 }
 
 proptest! {
@@ -1137,6 +1162,8 @@ proptest! {
         name in prop_oneof![
             re("ELBSecurityPolicy-TLS13-1-[0-3]-[A-Za-z0-9]{1,8}(-20[0-9]{2}-[0-9]{2})?"),
             re("ELBSecurityPolicy-(TLS|FS)-1-[0-2]-[A-Za-z0-9]{1,8}(-20[0-9]{2}-[0-9]{2})?"),
+            // Versions that do not exist or exceed the maximum, and a missing dash.
+            re("ELBSecurityPolicy-(TLS13|TLS|FS)-1-[0-9][-A-Za-z0-9]{0,8}"),
             re("ELBSecurityPolicy-[a-z0-9-]{0,20}"),
             re("[A-Za-z0-9-]{0,30}"),
         ]

@@ -280,15 +280,24 @@ pub fn ssl_policy(name: &str) -> Option<(SslPolicy, bool)> {
         max_tls: max.to_string(),
         load_balancers: vec!["alb".into(), "nlb".into()],
     };
-    let digit = |s: &str| s.chars().next().filter(char::is_ascii_digit);
-    if let Some(d) = rest.strip_prefix("TLS13-1-").and_then(digit) {
+    // §1.3: `TLS13-1-(\d)`, `TLS-1-(\d)-`, `FS-1-(\d)-`. Its patterns take any digit; only a TLS
+    // version that exists and is not above the policy's maximum gives a policy (`TLS13-1-5` and
+    // `TLS-1-3-…` stay unknown).
+    let minor = |s: &str, max: char, dash: bool| {
+        let mut c = s.chars();
+        let d = c.next().filter(|d| ('0'..=max).contains(d))?;
+        (!dash || c.next() == Some('-')).then_some(d)
+    };
+    if let Some(d) = rest
+        .strip_prefix("TLS13-1-")
+        .and_then(|s| minor(s, '3', false))
+    {
         return Some((derived(&format!("1.{d}"), "1.3"), false));
     }
-    if let Some(d) = rest.strip_prefix("TLS-1-").and_then(digit) {
-        return Some((derived(&format!("1.{d}"), "1.2"), false));
-    }
-    if let Some(d) = rest.strip_prefix("FS-1-").and_then(digit) {
-        return Some((derived(&format!("1.{d}"), "1.2"), false));
+    for prefix in ["TLS-1-", "FS-1-"] {
+        if let Some(d) = rest.strip_prefix(prefix).and_then(|s| minor(s, '2', true)) {
+            return Some((derived(&format!("1.{d}"), "1.2"), false));
+        }
     }
     None
 }
