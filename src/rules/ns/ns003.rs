@@ -374,6 +374,23 @@ fn check_ambiguous(s: ObjId, svc: &Object, nlb: bool, out: &mut Vec<Finding>) {
                 );
             }
             let items = split_lbc(v).0;
+            // Blank items only (`" "`, `" , "`): LBC drops them and puts TLS on every port; in-tree
+            // reads each raw item as a port name, which at most an unnamed port has (`""`).
+            if items.is_empty()
+                && !v.is_empty()
+                && tls_port_indices(svc, Parse::Lbc) != tls_port_indices(svc, Parse::InTree)
+            {
+                out.push(
+                    Finding::new(
+                        ID,
+                        Severity::Warning,
+                        s,
+                        annotation_ptr(SSL_PORTS),
+                        format!("`{SSL_PORTS}: \"{v}\"` lists no port: LBC ignores blank items and puts TLS on every port, the in-tree provider reads them as port names and puts TLS on no named port; behaviour differs between controllers ({who})"),
+                    )
+                    .help(format!("Remove `{SSL_PORTS}` (every port gets TLS with both controllers) or list the ports, e.g. `443,https`.")),
+                );
+            }
             push_unmatched(s, svc, &unmatched(svc, &items), out);
         }
     }
@@ -572,18 +589,10 @@ mod properties {
     }
 
     /// A Service and its `ssl-ports` value (absent, `""`, `"*"`, blank, or a list of items).
-    fn case(blank: bool) -> impl Strategy<Value = (Vec<SvcPort>, Option<String>)> {
+    fn case() -> impl Strategy<Value = (Vec<SvcPort>, Option<String>)> {
         service_ports().prop_flat_map(move |ports| {
-            // Without `blank`, at least one item is not blank (see `ambiguous_owner_differences_are_reported`).
-            let list = prop::collection::vec(item(&ports), 1..4)
-                .prop_map(|v| v.join(","))
-                .prop_filter("a non-blank item", move |v| {
-                    blank || !lbc_items(v).is_empty()
-                });
-            let mut special = vec!["", "*", " *", "*,"];
-            if blank {
-                special.extend([" ", "\t", " , ", ","]);
-            }
+            let list = prop::collection::vec(item(&ports), 1..4).prop_map(|v| v.join(","));
+            let special = vec!["", "*", " *", "*,", " ", "\t", " , ", ","];
             let value = prop_oneof![
                 1 => Just(None),
                 2 => prop::sample::select(special).prop_map(|s| Some(s.to_string())),
@@ -668,7 +677,7 @@ mod properties {
         /// Service, certificate and ssl-ports value.
         #[test]
         fn tls_ports_follow_each_controller(
-            (ports, ssl_ports) in case(true),
+            (ports, ssl_ports) in case(),
             cert in prop::sample::select(vec![None, Some(""), Some(" "), Some(","), Some(ARN), Some("arn-a, arn-b")]),
         ) {
             let svc = service(&ports, cert, ssl_ports.as_deref());
@@ -689,7 +698,7 @@ mod properties {
         /// LBC-owned Service: NS003 errors on ssl-ports exactly when LBC's `validateTLSPortsSet` rejects
         /// the Service (a trimmed item that is no port name or number, `*` included).
         #[test]
-        fn lbc_errors_when_lbc_rejects((ports, ssl_ports) in case(true)) {
+        fn lbc_errors_when_lbc_rejects((ports, ssl_ports) in case()) {
             let svc = service(&ports, Some(ARN), ssl_ports.as_deref());
             let mut out = Vec::new();
             check_lbc(0, &svc, &mut out);
@@ -701,11 +710,10 @@ mod properties {
         }
 
         /// Owner unknown (in-tree or LBC): wherever the two controllers would differ — LBC rejects the
-        /// Service, or the TLS ports differ — NS003 reports the ssl-ports annotation. (Not covered: a
-        /// value of blank items only, e.g. `" "`: LBC puts TLS on every port, in-tree on none, and
-        /// NS003 says nothing.)
+        /// Service, or the TLS ports differ — NS003 reports the ssl-ports annotation (blank values
+        /// such as `" "` included: LBC puts TLS on every port, in-tree on no named one).
         #[test]
-        fn ambiguous_owner_differences_are_reported((ports, ssl_ports) in case(false), nlb in any::<bool>()) {
+        fn ambiguous_owner_differences_are_reported((ports, ssl_ports) in case(), nlb in any::<bool>()) {
             let svc = service(&ports, Some(ARN), ssl_ports.as_deref());
             let v = ssl_ports.as_deref();
             let lbc_rejects = v.map(lbc_items).unwrap_or_default().iter().any(|i| {
