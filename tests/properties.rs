@@ -32,6 +32,10 @@ use tlscheck::rules::aws::{
     parse_listen_ports, partition_of_region, split_lbc, ssl_policies, ssl_policy, tls_less,
 };
 
+#[path = "models/go.rs"]
+mod go;
+use go::lbc_split;
+
 /// Counterexamples are kept as explicit `#[test]`s below, not as regression files in the tree.
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -501,20 +505,7 @@ fn arn_examples() {
     ] {
         assert_eq!(classify_cert_arn(value), CertArn::Placeholder, "{value}");
     }
-    // Non-ASCII digits are no account or region number (Unicode `\d` matched them).
-    for value in [
-        format!("arn:aws:acm:us-west-2:12345678901\u{663}:certificate/{ID}"),
-        format!("arn:aws:acm:us-west-2:\u{ff11}23456789012:certificate/{ID}"),
-        format!("arn:aws:acm:us-west-\u{9e8}:123456789012:certificate/{ID}"),
-        "arn:aws:iam::12345678901\u{663}:server-certificate/ProdServerCert".to_string(),
-        "arn:aws:iam::123456789012:server-certificate/Pr\u{f6}dServerCert".to_string(),
-    ] {
-        let c = classify_cert_arn(&value);
-        assert!(
-            !matches!(c, CertArn::Acm(_) | CertArn::Iam(_)),
-            "{value}: {c:?}"
-        );
-    }
+    // Non-ASCII digits and letters: `aws::tests::non_ascii_digits_and_letters_are_not_arns`.
     // An IAM name is at most 128 characters.
     let long = format!(
         "arn:aws:iam::123456789012:server-certificate/{}",
@@ -549,28 +540,6 @@ fn huge_inputs_do_not_panic() {
 
 // ---------------------------------------------------------------------------------------------------
 // Comma lists: LBC `splitCommaSeparatedString`; the in-tree provider's raw string.
-
-/// Go `unicode.IsSpace`, used by `strings.TrimSpace`: the Latin-1 spaces and the Unicode White_Space
-/// characters above Latin-1.
-fn go_is_space(c: char) -> bool {
-    const LATIN1: [char; 8] = [
-        '\t', '\n', '\u{0b}', '\u{0c}', '\r', ' ', '\u{85}', '\u{a0}',
-    ];
-    const ABOVE: [char; 6] = [
-        '\u{1680}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
-    ];
-    LATIN1.contains(&c) || ABOVE.contains(&c) || ('\u{2000}'..='\u{200a}').contains(&c)
-}
-
-/// LBC `splitCommaSeparatedString`, and whether an item was dropped.
-fn lbc_split(s: &str) -> (Vec<&str>, bool) {
-    let trimmed: Vec<&str> = s.split(',').map(|p| p.trim_matches(go_is_space)).collect();
-    let dropped = trimmed.iter().any(|p| p.is_empty());
-    (
-        trimmed.into_iter().filter(|p| !p.is_empty()).collect(),
-        dropped,
-    )
-}
 
 /// Whitespace Go trims, and look-alikes it does not (zero-width space, BOM).
 fn space() -> BoxedStrategy<String> {

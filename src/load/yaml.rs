@@ -107,6 +107,14 @@ fn scalar(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> Scalar {
     }
 }
 
+/// The items of a closed mapping or sequence at their exact size; `buffer` is left empty with its
+/// capacity, for the next collection.
+fn take_exact<T>(buffer: &mut Vec<T>) -> Vec<T> {
+    let mut exact = Vec::with_capacity(buffer.len());
+    exact.append(buffer);
+    exact
+}
+
 struct Builder {
     limits: Limits,
     stack: Vec<Frame>,
@@ -254,8 +262,7 @@ impl Builder {
                     pos,
                     anchor,
                 }) => {
-                    let mut exact = Vec::with_capacity(items.len());
-                    exact.append(&mut items);
+                    let exact = take_exact(&mut items);
                     self.node_buffers.push(items);
                     self.push(
                         Node {
@@ -288,8 +295,7 @@ impl Builder {
                             }
                         }
                     }
-                    let mut exact = Vec::with_capacity(map.entries.len());
-                    exact.append(&mut map.entries);
+                    let exact = take_exact(&mut map.entries);
                     self.entry_buffers.push(map.entries);
                     self.push(
                         Node {

@@ -120,7 +120,7 @@ impl Inventory {
         inv.by_name.reserve_exact(inv.objects.len());
         for (i, o) in inv.objects.iter().enumerate() {
             inv.by_kind
-                .entry((Text::new(&o.group), Text::new(&o.id.kind)))
+                .entry((o.group.clone(), o.id.kind.clone()))
                 .or_default()
                 .push(i);
             inv.by_name.push((
@@ -135,11 +135,7 @@ impl Inventory {
                     .and_then(|tpl| tpl.path(&["metadata", "labels"]));
                 for e in labels.map_or(&[][..], Node::entries) {
                     if let Some(v) = e.value.scalar_text() {
-                        let key = (
-                            o.id.namespace.as_deref().map(Text::new),
-                            e.key.clone(),
-                            Text::new(v),
-                        );
+                        let key = (o.id.namespace.clone(), e.key.clone(), Text::new(v));
                         inv.pods_by_label.entry(key).or_default().push(t);
                     }
                 }

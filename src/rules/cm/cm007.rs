@@ -31,8 +31,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::cm002::{SHIM_CLUSTER_ISSUER, SHIM_ISSUER, SHIM_ISSUER_GROUP, SHIM_ISSUER_KIND};
 use super::cm002::{annotation_ptr, qualified, unrendered};
-use crate::load::Node;
 use crate::load::node::pointer;
+use crate::load::{Node, Text};
 use crate::model::certmanager::GROUP;
 use crate::model::{Inventory, ObjId, ObjRef, Settings};
 use crate::rules::material::go_true;
@@ -77,9 +77,9 @@ pub(crate) struct ShimCertificate {
     /// The Ingress/Gateway/ListenerSet.
     pub source: ObjId,
     /// Namespace of the Certificate (and Secret).
-    pub ns: Option<String>,
+    pub ns: Option<Text>,
     /// Certificate name = Secret name.
-    pub secret: String,
+    pub secret: Text,
     /// Pointer of the first TLS entry / certificateRef naming the Secret.
     pub pointer: String,
     /// The hosts that become dnsNames/ipAddresses.
@@ -175,8 +175,8 @@ fn ingress_certificates(inv: &Inventory, id: ObjId, out: &mut Vec<ShimCertificat
         }
         out.push(ShimCertificate {
             source: id,
-            ns: obj.id.namespace.as_deref().map(str::to_string),
-            secret: secret.to_string(),
+            ns: obj.id.namespace.clone(),
+            secret: Text::new(secret),
             pointer: pointer(["spec", "tls", &i.to_string(), "secretName"]),
             hosts,
             issuer: issuer.clone(),
@@ -243,8 +243,8 @@ fn gateway_certificates(inv: &Inventory, id: ObjId, out: &mut Vec<ShimCertificat
             }
             mine.push(ShimCertificate {
                 source: id,
-                ns: obj.id.namespace.as_deref().map(str::to_string),
-                secret: name.to_string(),
+                ns: obj.id.namespace.clone(),
+                secret: Text::new(name),
                 pointer: pointer([
                     "spec",
                     "listeners",
@@ -327,7 +327,7 @@ enum Writer {
 
 fn check(inv: &Inventory, out: &mut Vec<Finding>) {
     let shims = shim_certificates(inv);
-    type Key = (Option<String>, String);
+    type Key = (Option<Text>, Text);
     let mut writers: HashMap<Key, Vec<Writer>> = HashMap::new();
     let mut order: Vec<Key> = Vec::new();
     let mut add = |key: Key, w: Writer, writers: &mut HashMap<Key, Vec<Writer>>| {
@@ -350,10 +350,7 @@ fn check(inv: &Inventory, out: &mut Vec<Finding>) {
             continue;
         }
         add(
-            (
-                obj.id.namespace.as_deref().map(str::to_string),
-                secret.to_string(),
-            ),
+            (obj.id.namespace.clone(), Text::new(secret)),
             Writer::Explicit(c),
             &mut writers,
         );
@@ -531,7 +528,7 @@ fn report_shared_shim(
 /// Secrets last written by a Certificate that is not in the input while another one targets them.
 fn check_secret_annotations(
     inv: &Inventory,
-    writers: &HashMap<(Option<String>, String), Vec<Writer>>,
+    writers: &HashMap<(Option<Text>, Text), Vec<Writer>>,
     shims: &[ShimCertificate],
     out: &mut Vec<Finding>,
 ) {
@@ -546,10 +543,7 @@ fn check_secret_annotations(
         if owner.is_empty() || unrendered(owner) {
             continue;
         }
-        let key = (
-            obj.id.namespace.as_deref().map(str::to_string),
-            obj.id.name.to_string(),
-        );
+        let key = (obj.id.namespace.clone(), obj.id.name.clone());
         let Some(list) = writers.get(&key) else {
             continue;
         };

@@ -447,6 +447,11 @@ mod tests {
     }
 }
 
+/// Models of the controllers' Go parsing, shared with `tests/properties.rs`.
+#[cfg(test)]
+#[path = "../../../tests/models/go.rs"]
+mod go_model;
+
 #[cfg(test)]
 mod properties {
     //! The ssl-ports handling against both controllers' code (issue 8):
@@ -461,6 +466,7 @@ mod properties {
     //!   Has(strconv.Itoa(port))`).
     //!
     //! Both controllers put TLS on TCP ports only here (LBC skips UDP; the in-tree CLB rejects UDP).
+    use super::go_model::{go_atoi, lbc_split};
     use super::*;
     use crate::model::object_from_json;
     use proptest::prelude::*;
@@ -469,43 +475,9 @@ mod properties {
     const ARN: &str =
         "arn:aws:acm:us-west-2:123456789012:certificate/12345678-1234-1234-1234-123456789012";
 
-    /// Go `strconv.Atoi` (base 10, 64-bit `int`): optional sign, ASCII digits, in range.
-    fn go_atoi(s: &str) -> Option<i64> {
-        let (negative, digits) = match s.as_bytes().first() {
-            Some(b'-') => (true, &s[1..]),
-            Some(b'+') => (false, &s[1..]),
-            _ => (false, s),
-        };
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let mut v: i128 = 0;
-        for b in digits.bytes() {
-            v = v * 10 + i128::from(b - b'0');
-            if v > 1 << 64 {
-                return None;
-            }
-        }
-        i64::try_from(if negative { -v } else { v }).ok()
-    }
-
-    /// Go `unicode.IsSpace` (what `strings.TrimSpace` trims).
-    fn go_is_space(c: char) -> bool {
-        const LATIN1: [char; 8] = [
-            '\t', '\n', '\u{0b}', '\u{0c}', '\r', ' ', '\u{85}', '\u{a0}',
-        ];
-        const ABOVE: [char; 6] = [
-            '\u{1680}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
-        ];
-        LATIN1.contains(&c) || ABOVE.contains(&c) || ('\u{2000}'..='\u{200a}').contains(&c)
-    }
-
     /// LBC `splitCommaSeparatedString`.
     fn lbc_items(v: &str) -> Vec<&str> {
-        v.split(',')
-            .map(|i| i.trim_matches(go_is_space))
-            .filter(|i| !i.is_empty())
-            .collect()
+        lbc_split(v).0
     }
 
     /// In-tree: does a raw item name the port (`name` empty when unnamed)?
