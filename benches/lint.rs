@@ -1,6 +1,7 @@
 //! Benchmark: lint generated corpora (1,000 / 10,000 / 100,000 objects, `../shared/bench/gen_corpus.py`)
 //! and, in the same run, merely parse the same files into saphyr's marked tree (`MarkedYaml`) on the
-//! same threads. Reports lint time / parse time, the figure the project holds itself to (≤ 1.5×).
+//! same threads. Reports lint time / parse time, the figure the project holds itself to (≤ 1.5×), and
+//! for reference the floor of any saphyr-based loader: saphyr-parser's events alone, with no tree.
 //!
 //! `cargo bench` runs all sizes; `cargo bench -- --quick` (what CI runs) only the smallest, once.
 //! `cargo bench -- 10000` runs one size.
@@ -284,8 +285,16 @@ fn main() {
     };
     println!("threads: {threads}");
     println!(
-        "{:>8} {:>6} {:>9} {:>12} {:>12} {:>12} {:>10} {:>8}",
-        "objects", "files", "MB", "parse(ms)", "load(ms)", "lint(ms)", "lint/parse", "MB/s"
+        "{:>8} {:>6} {:>9} {:>12} {:>12} {:>12} {:>12} {:>10} {:>8}",
+        "objects",
+        "files",
+        "MB",
+        "events(ms)",
+        "parse(ms)",
+        "load(ms)",
+        "lint(ms)",
+        "lint/parse",
+        "MB/s"
     );
     for n in sizes {
         let dir = corpus(n);
@@ -317,6 +326,15 @@ fn main() {
                 MarkedYaml::load_from_str(&text).map_or(0, |d| d.len())
             })
         });
+        // The scanner's floor: read + saphyr-parser events, building nothing.
+        let events = time(runs, || {
+            load::parallel_map(&inputs, threads, |i| {
+                let Input::File(p) = i else { return 0 };
+                let text = std::fs::read_to_string(p).unwrap();
+                let mut parser = saphyr_parser::Parser::new_from_str(&text);
+                std::iter::from_fn(|| parser.next_event().and_then(Result::ok)).count()
+            })
+        });
         // Our loader alone (read + parse into positioned trees), for reference.
         let limits = load::Limits::default();
         let load_only = time(runs, || {
@@ -343,10 +361,11 @@ fn main() {
         );
         let mb = bytes as f64 / 1e6;
         println!(
-            "{:>8} {:>6} {:>9.1} {:>12.1} {:>12.1} {:>12.1} {:>9.2}x {:>8.1}",
+            "{:>8} {:>6} {:>9.1} {:>12.1} {:>12.1} {:>12.1} {:>12.1} {:>9.2}x {:>8.1}",
             result.objects,
             inputs.len(),
             mb,
+            events.as_secs_f64() * 1e3,
             parse.as_secs_f64() * 1e3,
             load_only.as_secs_f64() * 1e3,
             lint.as_secs_f64() * 1e3,
