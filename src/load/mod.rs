@@ -164,17 +164,46 @@ fn decode(bytes: &[u8]) -> Result<&str, (Pos, String)> {
 }
 
 fn position_of_byte(bytes: &[u8], offset: usize) -> Pos {
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(&before[line_start..])
+    let lines = line_spans(bytes);
+    // Lines starting at or before the offset: the 1-based number of the one holding it.
+    let line = lines.partition_point(|&(start, _)| start <= offset);
+    let start = lines[line - 1].0;
+    let col = String::from_utf8_lossy(&bytes[start..offset])
         .chars()
         .count() as u32
         + 1;
-    Pos { line, col }
+    Pos {
+        line: line as u32,
+        col,
+    }
+}
+
+/// Where each line of `bytes` starts and ends (end exclusive, without its break), numbered as the
+/// YAML parser numbers them: `\r\n`, `\n` and a lone `\r` each end a line. (`str::lines` keeps a lone
+/// `\r` inside a line, which put excerpts and error positions on the wrong line:
+/// testdata/fuzz/secret-excerpt-lone-cr.yaml.)
+pub fn line_spans(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut lines = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push((start, i));
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push((start, i));
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines.push((start, bytes.len()));
+    lines
 }
 
 /// Map `f` over `items` on up to `threads` threads, keeping the order of the results.
@@ -240,6 +269,27 @@ mod tests {
             Pos { line: 2, col: 4 }
         );
         assert_eq!(decode(b"\xEF\xBB\xBFa: 1").unwrap(), "a: 1");
+    }
+
+    #[test]
+    fn byte_positions_count_every_kind_of_line_break() {
+        // `\n`, `\r\n` and a lone `\r` each end one line, as in the parser's positions.
+        assert_eq!(position_of_byte(b"a: 1\nb: \0", 8), Pos { line: 2, col: 4 });
+        assert_eq!(
+            position_of_byte(b"a: 1\r\nb: \0", 9),
+            Pos { line: 2, col: 4 }
+        );
+        assert_eq!(position_of_byte(b"a: 1\rb: \0", 8), Pos { line: 2, col: 4 });
+        assert_eq!(position_of_byte(b"\0", 0), Pos { line: 1, col: 1 });
+        // Columns count characters, not bytes.
+        assert_eq!(
+            position_of_byte("é\0".as_bytes(), 2),
+            Pos { line: 1, col: 2 }
+        );
+        assert_eq!(
+            decode(b"a: 1\rb: \xff").unwrap_err().0,
+            Pos { line: 2, col: 4 }
+        );
     }
 
     #[test]

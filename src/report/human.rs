@@ -45,31 +45,8 @@ struct Source {
 }
 
 impl Source {
-    /// Number lines as the YAML parser does: `\r\n`, `\n` and a lone `\r` each end one. (`str::lines`
-    /// keeps a lone `\r` inside a line, which moved excerpts onto other lines, such as a Secret's
-    /// data: testdata/fuzz/secret-excerpt-lone-cr.yaml.)
     fn new(text: String) -> Self {
-        let bytes = text.as_bytes();
-        let mut lines = Vec::new();
-        let (mut start, mut i) = (0, 0);
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => {
-                    lines.push((start, i));
-                    start = i + 1;
-                }
-                b'\r' => {
-                    lines.push((start, i));
-                    if bytes.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    start = i + 1;
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        lines.push((start, bytes.len()));
+        let lines = crate::load::line_spans(text.as_bytes());
         Source { text, lines }
     }
 }
