@@ -1,6 +1,7 @@
 //! `-o sarif`: SARIF 2.1.0 as GitHub code scanning accepts it — rules with descriptions and help,
 //! results with `startLine`/`startColumn` and paths relative to the working directory.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -57,23 +58,26 @@ struct Run<'a> {
 struct Results<'a> {
     result: &'a LintResult,
     cwd: Option<&'a Path>,
+    /// Index of each rule in the log's rule list (the first, should an ID repeat), looked up once
+    /// per result instead of scanning the list.
+    rule_index: HashMap<&'a str, usize>,
 }
 
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let Results { result, cwd } = *self;
+        let Results { result, cwd, .. } = *self;
         s.collect_seq(result.diagnostics.iter().map(|d| {
-            let index = result.rules.iter().position(|r| r.id() == d.rule);
+            let object = d.object.display();
             let mut r = json!({
                 "ruleId": d.rule,
                 "level": level(d.severity),
-                "message": {"text": format!("{} ({})", d.message, d.object.display())},
+                "message": {"text": format!("{} ({object})", d.message)},
                 "locations": [location(&d.location, cwd)],
                 "partialFingerprints": {
-                    "tlscheck/v1": format!("{}:{}:{}", d.rule, d.object.display(), d.location.pointer),
+                    "tlscheck/v1": format!("{}:{object}:{}", d.rule, d.location.pointer),
                 },
             });
-            if let Some(i) = index {
+            if let Some(i) = self.rule_index.get(d.rule.as_str()) {
                 r["ruleIndex"] = json!(i);
             }
             r
@@ -85,6 +89,10 @@ impl Serialize for Results<'_> {
 pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
     let cwd: Option<PathBuf> = std::env::current_dir().ok();
     let cwd = cwd.as_deref();
+    let mut rule_index = HashMap::new();
+    for (i, r) in result.rules.iter().enumerate() {
+        rule_index.entry(r.id()).or_insert(i);
+    }
     let rules: Vec<Value> = result
         .rules
         .iter()
@@ -147,7 +155,11 @@ pub fn write(result: &LintResult, out: &mut dyn Write) -> io::Result<()> {
                 "executionSuccessful": result.input_errors.is_empty(),
                 "toolExecutionNotifications": notifications,
             }]),
-            results: Results { result, cwd },
+            results: Results {
+                result,
+                cwd,
+                rule_index,
+            },
         }],
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
